@@ -1,0 +1,85 @@
+"""Domain errors.
+
+Every error the domain raises for a caller's mistake derives from :class:`OnemapError` and
+carries a *public* message that is safe to show to any client. ``api/errors.py`` holds the one
+table that maps these classes to HTTP status codes; the CLI prints the same messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ConflictError",
+    "InvalidGeometryError",
+    "InvalidInputError",
+    "NotFoundError",
+    "OnemapError",
+    "RejectedRecordsError",
+    "StoreUnavailableError",
+    "TopologyError",
+    "VersionMismatchError",
+]
+
+
+class OnemapError(Exception):
+    """Base class: ``code`` is a stable machine-readable token, ``field`` the input at fault."""
+
+    code = "onemap_error"
+
+    def __init__(self, message: str, *, field: str | None = None, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details
+
+
+class InvalidInputError(OnemapError):
+    """Raised when a value supplied by the caller is malformed (bad code, level, bbox, crs...)."""
+
+    code = "invalid_input"
+
+
+class InvalidGeometryError(InvalidInputError):
+    """Raised when a geometry is not a valid (multi)polygon in range; ``details`` says where."""
+
+    code = "invalid_geometry"
+
+
+class TopologyError(InvalidInputError):
+    """Raised when a write would break the hierarchy: outside its parent, overlapping siblings."""
+
+    code = "topology_error"
+
+
+class NotFoundError(OnemapError):
+    """Raised when the caller names an area, address or report that does not exist."""
+
+    code = "not_found"
+
+
+class ConflictError(OnemapError):
+    """Raised when a write collides with existing state (duplicate code, illegal transition)."""
+
+    code = "conflict"
+
+
+class VersionMismatchError(OnemapError):
+    """Raised when an If-Match version is stale; ``details`` carries the current version."""
+
+    code = "version_mismatch"
+
+
+class StoreUnavailableError(OnemapError):
+    """Raised when the store cannot be reached; the caller should retry later."""
+
+    code = "store_unavailable"
+
+
+class RejectedRecordsError(InvalidInputError):
+    """Raised when a bulk write or import refuses records; nothing was stored.
+
+    ``details`` lists every rejected record as ``{"index", "code", "field", "reason"}``.
+    """
+
+    code = "rejected_records"

@@ -1,0 +1,376 @@
+"""The repository both backends implement: versioned areas, addresses, changesets.
+
+Everything that is plain SQL lives here and runs unchanged on PostgreSQL and SQLite; the two
+subclasses supply only the spatial filters (PostGIS functions vs. bounding-box columns plus
+Shapely). Each public method is one transaction: a write either stores all of its records
+under one changeset or nothing.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, Engine, Row, Select, and_, func, insert, or_, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql.elements import ColumnElement
+
+from geo.areas import AreaQuery, Bbox, Page
+from geo.errors import NotFoundError, RejectedRecordsError, StoreUnavailableError
+from geo.levels import LEVELS, Level, level_of_code
+from geo.records import AddressRecord, AreaRecord, Changeset, NewArea, Team, utc_now
+from geo.schema import addresses, areas, changesets
+from geo.validation import check_within_parents, to_multipolygon, validate_areas
+
+__all__ = ["ADDRESS_COLUMNS", "ProgressFn", "Store", "area_from_row", "valid_at"]
+
+ProgressFn = Callable[[str, int, int], None]
+ADDRESS_COLUMNS = (
+    "code",
+    "full_text",
+    "components",
+    "lon",
+    "lat",
+    "aliases",
+    "status",
+    *(level.value for level in LEVELS),
+)
+_CHUNK = 5000
+
+
+def _noop_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def valid_at(table: Any, as_of: datetime | None) -> ColumnElement[bool]:
+    """Rows current now (``as_of`` None) or valid at ``as_of``."""
+    if as_of is None:
+        return table.c.valid_to.is_(None)
+    return and_(
+        table.c.valid_from <= as_of, or_(table.c.valid_to.is_(None), table.c.valid_to > as_of)
+    )
+
+
+def area_from_row(row: Row[Any]) -> AreaRecord:
+    return AreaRecord(
+        code=row.code,
+        level=Level(row.level),
+        name=row.name,
+        geometry=row.geom,
+        parent_code=row.parent_code,
+        kind=row.kind,
+        team=Team.from_dict(row.team),
+        attributes=dict(row.attributes or {}),
+        version=row.version,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+    )
+
+
+class Store(ABC):
+    """A store of areas with full history, standard addresses and the changesets that wrote them."""
+
+    backend: ClassVar[str]
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def upgrade(self) -> None:
+        """Bring the schema to the newest Alembic revision (idempotent)."""
+        from geo.stores.migrate import upgrade
+
+        upgrade(self.engine)
+
+    def ping(self) -> None:
+        """Raise :class:`StoreUnavailableError` unless the store answers a trivial query."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(1))
+        except OperationalError as exc:
+            raise StoreUnavailableError("the store is unreachable") from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- versions ----------------------------------------------------------------------------
+    def current_version(self) -> int:
+        """The id of the newest changeset: it grows with every write, so it versions the data."""
+        with self.engine.connect() as conn:
+            newest = conn.execute(select(func.max(changesets.c.id))).scalar()
+        return int(newest or 0)
+
+    def _new_changeset(
+        self,
+        conn: Connection,
+        *,
+        author: str,
+        reason: str,
+        operation: str,
+        effective_at: datetime | None,
+    ) -> Changeset:
+        now = utc_now()
+        values = {
+            "author": author,
+            "reason": reason,
+            "operation": operation,
+            "created_at": now,
+            "effective_at": effective_at or now,
+        }
+        new_id = conn.execute(insert(changesets).values(**values).returning(changesets.c.id))
+        return Changeset(
+            id=int(new_id.scalar_one()),
+            author=author,
+            reason=reason,
+            created_at=now,
+            effective_at=effective_at or now,
+        )
+
+    def list_changesets(self, *, limit: int = 100, offset: int = 0) -> Page[Changeset]:
+        with self.engine.connect() as conn:
+            total = int(conn.execute(select(func.count()).select_from(changesets)).scalar_one())
+            rows = conn.execute(
+                select(changesets).order_by(changesets.c.id.desc()).limit(limit).offset(offset)
+            ).all()
+        items = [Changeset(r.id, r.author, r.reason, r.created_at, r.effective_at) for r in rows]
+        return Page(items, total, limit, offset)
+
+    # -- areas: reads ------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Current areas per level and current addresses: what a health check or demo prints."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(areas.c.level, func.count())
+                .where(areas.c.valid_to.is_(None))
+                .group_by(areas.c.level)
+            ).all()
+            n_addresses = conn.execute(
+                select(func.count()).select_from(addresses).where(addresses.c.valid_to.is_(None))
+            ).scalar_one()
+        result = {level.value: 0 for level in LEVELS}
+        result.update({level: int(n) for level, n in rows})
+        result["addresses"] = int(n_addresses)
+        return result
+
+    def get_area(self, code: str, *, as_of: datetime | None = None) -> AreaRecord:
+        """The version of one area current now or at ``as_of``."""
+        level_of_code(code)
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(areas).where(areas.c.code == code, valid_at(areas, as_of))
+            ).first()
+        if row is None:
+            when = "" if as_of is None else f" at {as_of.isoformat()}"
+            raise NotFoundError(f"no area with code {code!r}{when}", field="code")
+        return area_from_row(row)
+
+    def list_areas(self, query: AreaQuery) -> Page[AreaRecord]:
+        """Areas matching the filters, ordered by code, one page of them."""
+        stmt = select(areas).where(valid_at(areas, query.as_of))
+        if query.level is not None:
+            stmt = stmt.where(areas.c.level == query.level.value)
+        if query.parent is not None:
+            level_of_code(query.parent, field="parent")
+            stmt = stmt.where(areas.c.code.startswith(query.parent), areas.c.code != query.parent)
+        with self.engine.connect() as conn:
+            return self._page_of_areas(conn, stmt, query)
+
+    def current_areas(
+        self, level: Level | None = None, *, as_of: datetime | None = None
+    ) -> list[AreaRecord]:
+        """All areas of a level (or all levels) current now or at ``as_of``, ordered by code."""
+        stmt = select(areas).where(valid_at(areas, as_of)).order_by(areas.c.code)
+        if level is not None:
+            stmt = stmt.where(areas.c.level == level.value)
+        with self.engine.connect() as conn:
+            return [area_from_row(r) for r in conn.execute(stmt)]
+
+    def area_history(self, code: str) -> list[AreaRecord]:
+        """Every stored version of an area, oldest first."""
+        level_of_code(code)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(areas).where(areas.c.code == code).order_by(areas.c.valid_from)
+            ).all()
+        if not rows:
+            raise NotFoundError(f"no area with code {code!r}", field="code")
+        return [area_from_row(r) for r in rows]
+
+    def _page_of_areas(
+        self, conn: Connection, stmt: Select[Any], query: AreaQuery
+    ) -> Page[AreaRecord]:
+        if query.bbox is not None:
+            return self._page_in_bbox(conn, stmt, query, query.bbox)
+        total = conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+        rows = conn.execute(
+            stmt.order_by(areas.c.code).limit(query.limit).offset(query.offset)
+        ).all()
+        return Page([area_from_row(r) for r in rows], int(total), query.limit, query.offset)
+
+    # -- areas: writes -----------------------------------------------------------------------
+    def _existing_current(self, conn: Connection, codes: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(codes), _CHUNK):
+            chunk = list(codes[start : start + _CHUNK])
+            found.update(
+                conn.execute(
+                    select(areas.c.code).where(areas.c.valid_to.is_(None), areas.c.code.in_(chunk))
+                ).scalars()
+            )
+        return found
+
+    def _parent_geometries(
+        self, conn: Connection, new: Sequence[NewArea]
+    ) -> dict[str, BaseGeometry]:
+        in_batch = {a.code: a.geometry for a in new}
+        wanted = sorted({a.parent_code for a in new if a.parent_code} - in_batch.keys())
+        result: dict[str, BaseGeometry] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            rows = conn.execute(
+                select(areas.c.code, areas.c.geom).where(
+                    areas.c.valid_to.is_(None), areas.c.code.in_(wanted[start : start + _CHUNK])
+                )
+            )
+            result.update({code: geom for code, geom in rows})
+        result.update(
+            {
+                code: in_batch[code]
+                for code in {a.parent_code for a in new if a.parent_code}
+                if code in in_batch
+            }
+        )
+        return result
+
+    def add_areas(
+        self,
+        new: Sequence[NewArea],
+        *,
+        author: str,
+        reason: str,
+        operation: str = "create",
+        effective_at: datetime | None = None,
+        progress: ProgressFn | None = None,
+    ) -> Changeset:
+        """Create areas in one changeset after validating every record.
+
+        Raises :class:`RejectedRecordsError` listing every bad record (nothing is stored) when a
+        code is malformed or taken, a parent is missing, a geometry is invalid or sticks out of
+        its parent.
+        """
+        report = progress or _noop_progress
+        with self.engine.begin() as conn:
+            rejections = validate_areas(
+                new, existing_current=lambda c: self._existing_current(conn, c)
+            )
+            if not rejections:
+                rejections = check_within_parents(new, self._parent_geometries(conn, new))
+            if rejections:
+                n_bad = len({r.index for r in rejections})
+                raise RejectedRecordsError(
+                    f"{n_bad} of {len(new)} areas rejected ({len(rejections)} problems); "
+                    "nothing was stored",
+                    details=[r.as_dict() for r in rejections],
+                )
+            changeset = self._new_changeset(
+                conn, author=author, reason=reason, operation=operation, effective_at=effective_at
+            )
+            for start in range(0, len(new), _CHUNK):
+                chunk = new[start : start + _CHUNK]
+                conn.execute(insert(areas), [self._area_row(a, changeset) for a in chunk])
+                report("areas", min(start + _CHUNK, len(new)), len(new))
+        return changeset
+
+    @staticmethod
+    def _area_row(area: NewArea, changeset: Changeset) -> dict[str, Any]:
+        geom = to_multipolygon(area.geometry)
+        minx, miny, maxx, maxy = geom.bounds
+        return {
+            "code": area.code,
+            "level": area.level.value,
+            "name": area.name.strip(),
+            "parent_code": area.parent_code,
+            "kind": area.kind,
+            "team": area.team.as_dict() if area.team else None,
+            "attributes": area.attributes,
+            "geom": geom,
+            "minx": minx,
+            "miny": miny,
+            "maxx": maxx,
+            "maxy": maxy,
+            "version": changeset.id,
+            "valid_from": changeset.effective_at,
+            "valid_to": None,
+        }
+
+    # -- addresses ---------------------------------------------------------------------------
+    def add_addresses(
+        self,
+        frame: pd.DataFrame,
+        *,
+        author: str,
+        reason: str,
+        effective_at: datetime | None = None,
+        progress: ProgressFn | None = None,
+    ) -> Changeset:
+        """Store a table of standard addresses (:data:`ADDRESS_COLUMNS`) in one changeset."""
+        report = progress or _noop_progress
+        missing = [c for c in ADDRESS_COLUMNS if c not in frame.columns]
+        if missing:
+            raise RejectedRecordsError(f"address table lacks columns: {', '.join(missing)}")
+        with self.engine.begin() as conn:
+            changeset = self._new_changeset(
+                conn, author=author, reason=reason, operation="addresses", effective_at=effective_at
+            )
+            total = len(frame)
+            for start in range(0, total, _CHUNK):
+                chunk = frame.iloc[start : start + _CHUNK]
+                conn.execute(insert(addresses), list(self._address_rows(chunk, changeset)))
+                report("addresses", min(start + _CHUNK, total), total)
+        return changeset
+
+    @staticmethod
+    def _address_rows(chunk: pd.DataFrame, changeset: Changeset) -> Iterator[dict[str, Any]]:
+        points = np.asarray(
+            shapely.points(chunk["lon"].to_numpy(np.float64), chunk["lat"].to_numpy(np.float64))
+        )
+        level_names = [level.value for level in LEVELS]
+        for record, point in zip(chunk.to_dict("records"), points, strict=True):
+            row = {name: record[name] for name in ADDRESS_COLUMNS}
+            row["aliases"] = list(record["aliases"] or [])
+            row["components"] = dict(record["components"])
+            for name in level_names:
+                row[name] = record[name] or None
+            row.update(geom=point, version=changeset.id, valid_from=changeset.effective_at)
+            yield row
+
+    def get_address(self, address_id: int) -> AddressRecord:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(addresses).where(addresses.c.id == address_id)).first()
+        if row is None:
+            raise NotFoundError(f"no address with id {address_id}", field="id")
+        return AddressRecord(
+            id=row.id,
+            code=row.code,
+            full_text=row.full_text,
+            components=dict(row.components),
+            lon=row.lon,
+            lat=row.lat,
+            aliases=tuple(row.aliases or ()),
+            status=row.status,
+            areas={level.value: getattr(row, level.value) for level in LEVELS},
+            valid_from=row.valid_from,
+            valid_to=row.valid_to,
+        )
+
+    # -- spatial, backend-specific -------------------------------------------------------------
+    @abstractmethod
+    def _page_in_bbox(
+        self, conn: Connection, stmt: Select[Any], query: AreaQuery, bbox: Bbox
+    ) -> Page[AreaRecord]:
+        """Keep the areas that intersect ``bbox``, count them, order by code and paginate."""

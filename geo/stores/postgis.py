@@ -1,0 +1,29 @@
+"""The production store: PostgreSQL with PostGIS, spatial filters answered by GiST indexes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Select, func, select
+
+from geo.areas import AreaQuery, Bbox, Page
+from geo.records import AREA_SRID, AreaRecord
+from geo.schema import areas
+from geo.stores.base import Store, area_from_row
+
+__all__ = ["PostgisStore"]
+
+
+class PostgisStore(Store):
+    backend = "postgis"
+
+    def _page_in_bbox(
+        self, conn: Connection, stmt: Select[Any], query: AreaQuery, bbox: Bbox
+    ) -> Page[AreaRecord]:
+        envelope = func.ST_MakeEnvelope(bbox.west, bbox.south, bbox.east, bbox.north, AREA_SRID)
+        stmt = stmt.where(func.ST_Intersects(areas.c.geom, envelope))
+        total = conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+        rows = conn.execute(
+            stmt.order_by(areas.c.code).limit(query.limit).offset(query.offset)
+        ).all()
+        return Page([area_from_row(r) for r in rows], int(total), query.limit, query.offset)
