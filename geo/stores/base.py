@@ -349,6 +349,12 @@ class Store(ABC):
             row.update(geom=point, version=changeset.id, valid_from=changeset.effective_at)
             yield row
 
+    def address_codes(self) -> set[str]:
+        """Codes of the current standard addresses, to refuse duplicates on import."""
+        with self.engine.connect() as conn:
+            stmt = select(addresses.c.code).where(addresses.c.valid_to.is_(None))
+            return set(conn.execute(stmt).scalars())
+
     def get_address(self, address_id: int) -> AddressRecord:
         with self.engine.connect() as conn:
             row = conn.execute(select(addresses).where(addresses.c.id == address_id)).first()

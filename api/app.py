@@ -1,0 +1,61 @@
+"""Building the FastAPI application from settings; no globals, no work at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routers import areas, health
+from api.settings import Settings
+from geo.stores import open_store
+
+__all__ = ["app_from_env", "create_app"]
+
+log = logging.getLogger("onemap.api")
+
+DESCRIPTION = """
+onemap gives a city one authoritative map (一张图) for grid governance (网格化管理):
+districts, streets, communities, grids and micro-grids with their full history.
+
+Coordinates are lon/lat in CGCS2000 (EPSG:4490), equal to WGS84 to well under a metre.
+Errors are JSON: `{"error": {"code", "message", "details"}}`; a caller's mistake gets a 4xx
+naming the field.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application; the store is opened (and migrated) when the lifespan starts."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = open_store(settings.store_url, pool_size=settings.db_pool_size)
+        if settings.migrate_on_start:
+            store.upgrade()
+        app.state.store = store
+        log.info("onemap serving from the %s store", store.backend)
+        try:
+            yield
+        finally:
+            store.dispose()
+
+    app = FastAPI(
+        title="onemap",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(areas.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and multi-worker serving: settings from the environment."""
+    return create_app(Settings())

@@ -1,0 +1,118 @@
+"""The one table from domain errors to HTTP answers, and the JSON error shape.
+
+Every error body is ``{"error": {"code", "message", "details"}}``. A caller's mistake gets a
+4xx whose message names the field; anything unexpected gets a plain 500 whose body carries no
+exception text (it is logged with the traceback instead).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from geo.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    OnemapError,
+    StoreUnavailableError,
+    VersionMismatchError,
+)
+
+__all__ = ["error_response", "install_error_handlers"]
+
+log = logging.getLogger("onemap.api")
+
+STATUS_BY_ERROR: list[tuple[type[OnemapError], int]] = [
+    (NotFoundError, 404),
+    (VersionMismatchError, 412),
+    (ConflictError, 409),
+    (StoreUnavailableError, 503),
+    (InvalidInputError, 422),
+]
+RETRY_AFTER_SECONDS = "5"
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "details": details}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _status_for(exc: OnemapError) -> int:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+async def _onemap_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OnemapError)
+    status = _status_for(exc)
+    details = exc.details
+    if exc.field is not None:
+        details = {"field": exc.field, **(details if isinstance(details, dict) else {})}
+        if exc.details is not None and not isinstance(exc.details, dict):
+            details["items"] = exc.details
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
+    return error_response(status, exc.code, exc.message, details, headers)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {"field": _field_name(tuple(err.get("loc", ()))), "message": err.get("msg", "invalid")}
+        for err in exc.errors()
+    ]
+    first = problems[0] if problems else {"field": "body", "message": "invalid request"}
+    message = f"{first['field']}: {first['message']}"
+    return error_response(
+        422, "invalid_input", message, {"field": first["field"], "problems": problems}
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+async def _store_down(request: Request, exc: Exception) -> JSONResponse:
+    # The database went away mid-request (restart, failover): the client should retry.
+    log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        503,
+        "store_unavailable",
+        "the store is temporarily unavailable; retry later",
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", "internal error; it has been logged")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(OnemapError, _onemap_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _store_down)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,115 @@
+"""Shared fixtures: stores on both backends (SQLite file and a real PostGIS), the demo city.
+
+PostGIS tests use throw-away databases cloned from a migrated template. Locally they skip when
+no server answers; in CI (``CI=true``) an unreachable PostGIS fails the run instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from geo.stores import Store, open_store, sqlite_url
+
+PG_ADMIN_URL = os.environ.get("ONEMAP_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgis"]
+_counter = itertools.count()
+
+
+def _pg_admin() -> psycopg.Connection:
+    return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+
+
+def _db_url(name: str) -> str:
+    base, _, _ = PG_ADMIN_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def postgis_template() -> Iterator[str]:
+    """A migrated, empty PostGIS database to clone; its name."""
+    try:
+        admin = _pg_admin()
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostGIS unreachable in CI: {exc}")
+        pytest.skip(f"PostGIS unreachable: {exc}")
+    name = f"onemap_tmpl_{os.getpid()}"
+    with admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    store = open_store(_db_url(name))
+    store.upgrade()
+    store.dispose()
+    yield name
+    _drop(name)
+
+
+def _drop(name: str) -> None:
+    with _pg_admin() as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def _clone(template: str) -> str:
+    name = f"onemap_t_{os.getpid()}_{next(_counter)}"
+    with _pg_admin() as admin:
+        admin.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        )
+    return name
+
+
+def store_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> tuple[str, str | None]:
+    """A URL of a new, migrated, empty store and the PostGIS database to drop afterwards."""
+    if backend == "sqlite":
+        return sqlite_url(tmp_path / "onemap.db"), None
+    template = request.getfixturevalue("postgis_template")
+    name = _clone(template)
+    return _db_url(name), name
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    url, database = store_url(request.param, tmp_path, request)
+    store = open_store(url)
+    store.upgrade()
+    yield store
+    store.dispose()
+    if database:
+        _drop(database)
+
+
+@pytest.fixture(scope="session")
+def demo_city():  # type: ignore[no-untyped-def]
+    """The demo-scale sample city, built once per test session."""
+    from sample_data import build_city
+
+    return build_city("demo", seed=2024)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def city_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, demo_city
+) -> Iterator[Store]:
+    """A store holding the demo city, shared read-only by the tests of a session."""
+    url, database = store_url(request.param, tmp_path_factory.mktemp("city"), request)
+    store = open_store(url)
+    store.upgrade()
+    store.add_areas(demo_city.areas, author="tests", reason="demo city", operation="sample")
+    store.add_addresses(demo_city.addresses, author="tests", reason="demo addresses")
+    yield store
+    store.dispose()
+    if database:
+        _drop(database)
