@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
-from rich.table import Table
 
 from api.app import create_app
 from api.progress import progress_bars
@@ -69,15 +68,18 @@ def _open(settings: Settings) -> Store:
 
 
 def _print_rejections(rejections: list[Rejection] | list[dict[str, object]], total: int) -> None:
-    table = Table(title=f"{len(rejections)} problems in {total} records; nothing was stored")
-    for column in ("record", "code", "field", "reason"):
-        table.add_column(column)
+    """One line per problem, so the list can be read in a terminal, grepped and logged."""
+    err_console.print(
+        f"[bold red]{len(rejections)} problems in {total} records; nothing was stored[/]"
+    )
     for r in rejections:
         row = r.as_dict() if isinstance(r, Rejection) else r
-        table.add_row(
-            str(row["index"]), str(row["code"] or ""), str(row["field"]), str(row["reason"])
+        code = f" (code {row['code']})" if row.get("code") else ""
+        err_console.print(
+            f"  record {row['index']}{code}: {row['field']}: {row['reason']}",
+            markup=False,
+            soft_wrap=True,
         )
-    err_console.print(table)
 
 
 def _build_sample(store: Store, scale: str, seed: int) -> None:

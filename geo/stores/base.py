@@ -88,6 +88,11 @@ class Store(ABC):
 
         upgrade(self.engine)
 
+    @property
+    def url(self) -> str:
+        """The database URL, password included: for handing the same store to another process."""
+        return self.engine.url.render_as_string(hide_password=False)
+
     def ping(self) -> None:
         """Raise :class:`StoreUnavailableError` unless the store answers a trivial query."""
         try:

@@ -139,10 +139,9 @@ def test_awkward_but_valid_geometries_are_stored(empty_store: Store, name: str) 
 def test_one_bad_record_rejects_the_whole_batch(empty_store: Store) -> None:
     seed(empty_store)
     before = snapshot(empty_store)
-    good = NewArea("330402009", Level.STREET, "新嘉街道", shapely.box(120.7, 30.7, 120.71, 30.71),
-                   parent_code="330402")  # fmt: skip
-    wrong_prefix = NewArea("330411001", Level.STREET, "错街道", shapely.box(120.7, 30.7, 120.71, 30.71),
-                           parent_code="330402")  # fmt: skip
+    corner = shapely.box(120.7, 30.7, 120.71, 30.71)
+    good = NewArea("330402009", Level.STREET, "新嘉街道", corner, parent_code="330402")
+    wrong_prefix = NewArea("330411001", Level.STREET, "错街道", corner, parent_code="330402")
     with pytest.raises(RejectedRecordsError) as caught:
         empty_store.add_areas([good, wrong_prefix], author="t", reason="mixed")
     [problem] = caught.value.details
@@ -157,10 +156,10 @@ def test_refuses_duplicates_missing_parents_and_strays(empty_store: Store) -> No
     again = NewArea(
         "330402007", Level.STREET, "建设街道", STREETS[0].geometry, parent_code="330402"
     )
-    orphan = NewArea("330411001001", Level.COMMUNITY, "某社区", shapely.box(120.7, 30.7, 120.71, 30.71),
-                     parent_code="330411001")  # fmt: skip
-    stray = NewArea("330402007001", Level.COMMUNITY, "越界社区", shapely.box(120.74, 30.7, 120.76, 30.71),
-                    parent_code="330402007")  # fmt: skip
+    corner = shapely.box(120.7, 30.7, 120.71, 30.71)
+    across = shapely.box(120.74, 30.7, 120.76, 30.71)
+    orphan = NewArea("330411001001", Level.COMMUNITY, "某社区", corner, parent_code="330411001")
+    stray = NewArea("330402007001", Level.COMMUNITY, "越界社区", across, parent_code="330402007")
     with pytest.raises(RejectedRecordsError) as caught:
         empty_store.add_areas([again, orphan], author="t", reason="bad")
     reasons = {(p["index"], p["field"]) for p in caught.value.details}

@@ -1,0 +1,1 @@
+"""Chinese address text: normalise, parse, match. Imports nothing from geo or api."""
