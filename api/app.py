@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.auth import KeyCache
 from api.errors import install_error_handlers
-from api.routers import areas, health
+from api.limits import BodySizeLimit, RateLimiter
+from api.routers import areas, audit, health
 from api.settings import Settings
 from geo.stores import open_store
 
@@ -20,6 +22,11 @@ log = logging.getLogger("onemap.api")
 DESCRIPTION = """
 onemap gives a city one authoritative map (一张图) for grid governance (网格化管理):
 districts, streets, communities, grids and micro-grids with their full history.
+
+Every call but `/healthz` and `/readyz` needs an API key in the `X-API-Key` header
+(`onemap keys create --role viewer|dispatcher|editor|admin [--scope AREA_CODE]`; `onemap demo`
+prints a local admin key). Missing or bad key: 401; role too low or area outside the key's
+scope: 403; too many requests: 429 with `Retry-After`.
 
 Coordinates are lon/lat in CGCS2000 (EPSG:4490), equal to WGS84 to well under a metre.
 Errors are JSON: `{"error": {"code", "message", "details"}}`; a caller's mistake gets a 4xx
@@ -50,9 +57,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.key_cache = KeyCache(ttl=settings.key_cache_seconds)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(areas.router)
+    app.include_router(audit.router)
     return app
 
 

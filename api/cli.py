@@ -14,6 +14,7 @@ from rich.console import Console
 from api.app import create_app
 from api.progress import progress_bars
 from api.settings import Settings
+from geo.access import Role
 from geo.errors import OnemapError, RejectedRecordsError
 from geo.imports import prepare_addresses, read_address_file, read_area_file
 from geo.levels import Level
@@ -31,7 +32,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 sample_app = typer.Typer(help="The sample city (real Jiaxing divisions).", no_args_is_help=True)
 import_app = typer.Typer(help="Import areas or addresses from files.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
 app.add_typer(sample_app, name="sample")
 app.add_typer(import_app, name="import")
 
@@ -116,13 +119,32 @@ def demo(
     if store.counts()["district"] == 0:
         console.print(f"building the demo city into {settings.store_url} ...")
         _build_sample(store, "demo", seed)
+    admin_key = _demo_admin_key(store, settings.data_dir)
     store.dispose()
-    _serve(settings)
+    _serve(settings, admin_key=admin_key)
 
 
-def _serve(settings: Settings) -> None:
+def _demo_admin_key(store: Store, data_dir: Path) -> str:
+    """The local demo's admin key, kept (mode 600) in the data dir so restarts reuse it."""
+    path = data_dir / "demo-admin.key"
+    if path.exists():
+        kept = path.read_text("utf-8").strip()
+        if store.authenticate(kept) is not None:
+            return kept
+    _, full_key = store.create_key(name="demo admin", role=Role.ADMIN, actor="onemap demo")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(full_key + "\n", "utf-8")
+    path.chmod(0o600)
+    return full_key
+
+
+def _serve(settings: Settings, *, admin_key: str | None = None) -> None:
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"onemap is serving at {base}")
+    if admin_key:
+        # On a line of its own, so scripts can pick it up: grep '^admin key: '.
+        print(f"admin key: {admin_key}", flush=True)
+        console.print(f"  try: curl -H 'X-API-Key: {admin_key}' '{base}/v1/areas?level=district'")
     console.print(f"  API docs        {base}/docs")
     console.print(f"  districts       {base}/v1/areas?level=district")
     console.print(f"  readiness       {base}/readyz")
@@ -218,6 +240,58 @@ def import_addresses(
     with progress_bars(console) as report:
         changeset = store.add_addresses(table, author=author, reason=reason, progress=report)
     console.print(f"imported {len(table):,} addresses as changeset {changeset.id}")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="viewer, dispatcher, editor or admin")],
+    scope: Annotated[
+        str | None, typer.Option(help="area code: the key may only touch that subtree")
+    ] = None,
+    name: Annotated[str, typer.Option(help="who holds the key")] = "unnamed",
+    data_dir: DataDir = None,
+) -> None:
+    """Create an API key and print it (it is stored hashed and cannot be shown again)."""
+    from geo.levels import level_of_code
+
+    try:
+        parsed = Role.parse(role)
+        if scope is not None:
+            level_of_code(scope, field="scope")
+    except OnemapError as exc:
+        raise _fail(exc.message) from None
+    store = _open(_settings(data_dir))
+    if scope is not None:
+        try:
+            store.get_area(scope)
+        except OnemapError as exc:
+            raise _fail(f"--scope: {exc.message}") from None
+    key, full_key = store.create_key(name=name, role=parsed, scope=scope, actor="onemap keys")
+    console.print(f"created key {key.id} ({key.role.value}, scope {key.scope or 'whole city'})")
+    print(f"api key: {full_key}", flush=True)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="the key id (the part after om_)")],
+    data_dir: DataDir = None,
+) -> None:
+    """Revoke a key; workers stop accepting it within the key cache TTL (5 s by default)."""
+    try:
+        key = _open(_settings(data_dir)).revoke_key(key_id, actor="onemap keys")
+    except OnemapError as exc:
+        raise _fail(exc.message) from None
+    console.print(f"revoked key {key.id} ({key.name})")
+
+
+@keys_app.command("list")
+def keys_list(data_dir: DataDir = None) -> None:
+    """List keys (never their secrets)."""
+    for key in _open(_settings(data_dir)).list_keys():
+        state = "revoked" if key.revoked_at else "active"
+        console.print(
+            f"{key.id}  {key.role.value:<10} {key.scope or '-':<18} {state:<8} {key.name}"
+        )
 
 
 def main() -> None:

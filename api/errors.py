@@ -8,6 +8,7 @@ exception text (it is logged with the traceback instead).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,10 +20,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.errors import (
     ConflictError,
+    ForbiddenError,
     InvalidInputError,
     NotFoundError,
     OnemapError,
+    PayloadTooLargeError,
+    RateLimitedError,
     StoreUnavailableError,
+    UnauthenticatedError,
     VersionMismatchError,
 )
 
@@ -31,7 +36,11 @@ __all__ = ["error_response", "install_error_handlers"]
 log = logging.getLogger("onemap.api")
 
 STATUS_BY_ERROR: list[tuple[type[OnemapError], int]] = [
+    (UnauthenticatedError, 401),
+    (ForbiddenError, 403),
     (NotFoundError, 404),
+    (PayloadTooLargeError, 413),
+    (RateLimitedError, 429),
     (VersionMismatchError, 412),
     (ConflictError, 409),
     (StoreUnavailableError, 503),
@@ -66,7 +75,14 @@ async def _onemap_error(request: Request, exc: Exception) -> JSONResponse:
         details = {"field": exc.field, **(details if isinstance(details, dict) else {})}
         if exc.details is not None and not isinstance(exc.details, dict):
             details["items"] = exc.details
-    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
+    headers: dict[str, str] | None = None
+    if status == 503:
+        headers = {"Retry-After": RETRY_AFTER_SECONDS}
+    elif status == 429:
+        retry = exc.details.get("retry_after", 1) if isinstance(exc.details, dict) else 1
+        headers = {"Retry-After": str(max(1, math.ceil(float(retry))))}
+    elif status == 401:
+        headers = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
     return error_response(status, exc.code, exc.message, details, headers)
 
 

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
         default="Asia/Shanghai", description="time zone of as_of values given without an offset"
     )
     db_pool_size: int = Field(default=5, ge=1, le=100)
+    max_body_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="larger request bodies get 413"
+    )
+    rate_limit_per_second: float = Field(
+        default=5000.0, gt=0, description="requests per second per API key (per worker)"
+    )
+    rate_limit_burst: int = Field(default=10000, ge=1, description="bucket size per API key")
+    key_cache_seconds: float = Field(
+        default=5.0, ge=0, le=300, description="how long a verified key is trusted per worker"
+    )
 
     @field_validator("local_timezone")
     @classmethod

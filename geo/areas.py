@@ -64,6 +64,7 @@ class AreaQuery:
 
     level: Level | None = None
     parent: str | None = None
+    within: str | None = None  # an area code: that area and its whole subtree (key scopes)
     bbox: Bbox | None = None
     as_of: datetime | None = None
     limit: int = 1000

@@ -11,13 +11,17 @@ from typing import Any
 
 __all__ = [
     "ConflictError",
+    "ForbiddenError",
     "InvalidGeometryError",
     "InvalidInputError",
     "NotFoundError",
     "OnemapError",
+    "PayloadTooLargeError",
+    "RateLimitedError",
     "RejectedRecordsError",
     "StoreUnavailableError",
     "TopologyError",
+    "UnauthenticatedError",
     "VersionMismatchError",
 ]
 
@@ -83,3 +87,27 @@ class RejectedRecordsError(InvalidInputError):
     """
 
     code = "rejected_records"
+
+
+class UnauthenticatedError(OnemapError):
+    """Raised when a request carries no API key, or one that is unknown or revoked."""
+
+    code = "unauthenticated"
+
+
+class ForbiddenError(OnemapError):
+    """Raised when a key's role is too low or the target lies outside the key's area scope."""
+
+    code = "forbidden"
+
+
+class RateLimitedError(OnemapError):
+    """Raised when a key exceeds its request rate; ``details["retry_after"]`` is in seconds."""
+
+    code = "rate_limited"
+
+
+class PayloadTooLargeError(OnemapError):
+    """Raised when a body or a batch exceeds its configured limit."""
+
+    code = "payload_too_large"

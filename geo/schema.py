@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from geo.sqltypes import Geom, JsonDoc, UtcDateTime
 
-__all__ = ["addresses", "areas", "changesets", "metadata", "reports"]
+__all__ = ["addresses", "api_keys", "areas", "audit_log", "changesets", "metadata", "reports"]
 
 metadata = MetaData()
 
@@ -145,3 +145,32 @@ reports = Table(
 Index("ix_reports_status", reports.c.status)
 Index("ix_reports_grid", reports.c.grid)
 Index("ix_reports_community", reports.c.community)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("scope", String(18)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
+# Append-only: the migrations add triggers that refuse UPDATE and DELETE on this table.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("key_id", String(32)),
+    Column("action", String(60), nullable=False),
+    Column("target", String(200)),
+    Column("changeset_id", Integer),
+    Column("before", JsonDoc),
+    Column("after", JsonDoc),
+)
+Index("ix_audit_log_at", audit_log.c.at)
+Index("ix_audit_log_target", audit_log.c.target)

@@ -7,16 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 
+from api.auth import Viewer, require_in_scope
 from api.deps import AsOf, BboxDep, PageDep, StoreDep
 from api.geojson import feature_collection_text, feature_text
 from api.schemas import AreaCollection, AreaFeature, ErrorBody
+from geo.access import ApiKey
 from geo.areas import AreaQuery
-from geo.levels import Level
+from geo.errors import ForbiddenError
+from geo.levels import Level, level_of_code
 
 router = APIRouter(prefix="/v1/areas", tags=["areas"])
 
 GEOJSON = "application/geo+json"
 ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorBody},
+    403: {"model": ErrorBody},
     404: {"model": ErrorBody},
     422: {"model": ErrorBody},
 }
@@ -26,6 +31,7 @@ CodePath = Annotated[str, Path(description="area code (6, 9, 12, 15 or 18 digits
 @router.get("", response_model=AreaCollection, responses=ERRORS)
 def list_areas(
     request: Request,
+    key: Viewer,
     store: StoreDep,
     page: PageDep,
     bbox: BboxDep,
@@ -37,8 +43,16 @@ def list_areas(
     ] = None,
 ) -> Response:
     """Areas as a GeoJSON FeatureCollection ordered by code, one page at a time."""
+    if parent is not None:
+        level_of_code(parent, field="parent")
     query = AreaQuery(
-        level=level, parent=parent, bbox=bbox, as_of=as_of, limit=page.limit, offset=page.offset
+        level=level,
+        parent=parent,
+        within=_scope_for_listing(key, parent),
+        bbox=bbox,
+        as_of=as_of,
+        limit=page.limit,
+        offset=page.offset,
     )
     result = store.list_areas(query)
     version = store.current_version()
@@ -61,14 +75,27 @@ def list_areas(
     return Response(body, media_type=GEOJSON, headers={"ETag": f'W/"{version}"'})
 
 
+def _scope_for_listing(key: ApiKey, parent: str | None) -> str | None:
+    """A scoped key lists only its subtree; a parent outside it is refused, not emptied."""
+    if key.scope is None:
+        return None
+    if parent is not None and not (parent.startswith(key.scope) or key.scope.startswith(parent)):
+        raise ForbiddenError(f"area {parent} lies outside this key's scope {key.scope}",
+                             field="parent")  # fmt: skip
+    return key.scope
+
+
 @router.get("/{code}", response_model=AreaFeature, responses={**ERRORS, 304: {}})
 def get_area(
     code: CodePath,
+    key: Viewer,
     store: StoreDep,
     as_of: AsOf,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """One area as a GeoJSON Feature; the ETag is its version, for If-Match on edits."""
+    level_of_code(code)
+    require_in_scope(key, code)
     area = store.get_area(code, as_of=as_of)
     etag = f'"{area.version}"'
     if if_none_match is not None and etag in {t.strip() for t in if_none_match.split(",")}:
@@ -77,8 +104,10 @@ def get_area(
 
 
 @router.get("/{code}/history", response_model=AreaCollection, responses=ERRORS)
-def area_history(code: CodePath, store: StoreDep) -> Response:
+def area_history(code: CodePath, key: Viewer, store: StoreDep) -> Response:
     """Every stored version of an area, oldest first (closed versions carry valid_to)."""
+    level_of_code(code)
+    require_in_scope(key, code)
     versions = store.area_history(code)
     members = {
         "numberMatched": len(versions),

@@ -26,6 +26,7 @@ from geo.errors import NotFoundError, RejectedRecordsError, StoreUnavailableErro
 from geo.levels import LEVELS, Level, level_of_code
 from geo.records import AddressRecord, AreaRecord, Changeset, NewArea, Team, utc_now
 from geo.schema import addresses, areas, changesets
+from geo.stores.access import AccessMixin, write_audit
 from geo.validation import check_within_parents, to_multipolygon, validate_areas
 
 __all__ = ["ADDRESS_COLUMNS", "ProgressFn", "Store", "area_from_row", "valid_at"]
@@ -73,7 +74,7 @@ def area_from_row(row: Row[Any]) -> AreaRecord:
     )
 
 
-class Store(ABC):
+class Store(AccessMixin, ABC):
     """A store of areas with full history, standard addresses and the changesets that wrote them."""
 
     backend: ClassVar[str]
@@ -183,6 +184,8 @@ class Store(ABC):
         if query.parent is not None:
             level_of_code(query.parent, field="parent")
             stmt = stmt.where(areas.c.code.startswith(query.parent), areas.c.code != query.parent)
+        if query.within is not None:
+            stmt = stmt.where(areas.c.code.startswith(query.within))
         with self.engine.connect() as conn:
             return self._page_of_areas(conn, stmt, query)
 
@@ -261,6 +264,7 @@ class Store(ABC):
         operation: str = "create",
         effective_at: datetime | None = None,
         progress: ProgressFn | None = None,
+        key_id: str | None = None,
     ) -> Changeset:
         """Create areas in one changeset after validating every record.
 
@@ -289,6 +293,15 @@ class Store(ABC):
                 chunk = new[start : start + _CHUNK]
                 conn.execute(insert(areas), [self._area_row(a, changeset) for a in chunk])
                 report("areas", min(start + _CHUNK, len(new)), len(new))
+            write_audit(
+                conn,
+                actor=author,
+                key_id=key_id,
+                action=f"areas.{operation}",
+                target=new[0].code if len(new) == 1 else f"{len(new)} areas",
+                changeset_id=changeset.id,
+                after={"reason": reason, "codes": [a.code for a in new]},
+            )
         return changeset
 
     @staticmethod
@@ -322,6 +335,7 @@ class Store(ABC):
         reason: str,
         effective_at: datetime | None = None,
         progress: ProgressFn | None = None,
+        key_id: str | None = None,
     ) -> Changeset:
         """Store a table of standard addresses (:data:`ADDRESS_COLUMNS`) in one changeset."""
         report = progress or _noop_progress
@@ -337,6 +351,15 @@ class Store(ABC):
                 chunk = frame.iloc[start : start + _CHUNK]
                 conn.execute(insert(addresses), list(self._address_rows(chunk, changeset)))
                 report("addresses", min(start + _CHUNK, total), total)
+            write_audit(
+                conn,
+                actor=author,
+                key_id=key_id,
+                action="addresses.create",
+                target=f"{total} addresses",
+                changeset_id=changeset.id,
+                after={"reason": reason, "count": total},
+            )
         return changeset
 
     @staticmethod

@@ -153,3 +153,36 @@ def test_sample_build_rejects_an_unknown_scale(store: Store) -> None:
 def test_db_upgrade_is_repeatable(store: Store) -> None:
     assert run("db", "upgrade").exit_code == 0
     assert run("db", "upgrade").exit_code == 0
+
+
+def test_keys_are_created_listed_and_revoked(store: Store, tmp_path: Path) -> None:
+    assert run("import", "areas", str(areas_file(tmp_path))).exit_code == 0
+    created = run(
+        "keys", "create", "--role", "editor", "--scope", "330402007", "--name", "建设街道"
+    )
+    assert created.exit_code == 0, created.output
+    full_key = next(line for line in created.output.splitlines() if line.startswith("api key: "))
+    key = store.authenticate(full_key.removeprefix("api key: "))
+    assert key is not None and key.scope == "330402007" and key.role.value == "editor"
+    assert key.id in run("keys", "list").output
+    assert run("keys", "revoke", key.id).exit_code == 0
+    assert store.authenticate(full_key.removeprefix("api key: ")) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--role", "superuser"], "unknown role 'superuser'"),
+        (["--role", "viewer", "--scope", "33x"], "code must be a string of digits"),
+        (["--role", "viewer", "--scope", "330499"], "--scope: no area with code '330499'"),
+    ],
+)
+def test_keys_create_refuses_bad_options(store: Store, args: list[str], words: str) -> None:
+    result = run("keys", "create", *args)
+    assert result.exit_code == 2 and words in result.output
+    assert store.list_keys() == []
+
+
+def test_revoking_an_unknown_key_is_an_error(store: Store) -> None:
+    result = run("keys", "revoke", "nosuchkey")
+    assert result.exit_code == 2 and "no API key" in result.output

@@ -1,0 +1,89 @@
+"""Authentication by ``X-API-Key`` and authorisation by role and area scope.
+
+Keys are looked up in the store and cached for a few seconds per worker, so the hot paths
+(locate at thousands of calls per second) do not hit the database each time; a revoked key
+stops working within that TTL.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+
+from api.limits import RateLimiter
+from geo.access import ApiKey, Role
+from geo.errors import ForbiddenError, UnauthenticatedError
+from geo.stores import Store
+
+__all__ = ["KeyCache", "require", "require_in_scope"]
+
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="an API key from `onemap keys create`"
+)
+
+
+class KeyCache:
+    """Recently verified keys, by the presented value, for ``ttl`` seconds."""
+
+    def __init__(self, ttl: float = 5.0, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[ApiKey | None, float]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, presented: str, store: Store) -> ApiKey | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(presented)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        key = store.authenticate(presented)
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[presented] = (key, now + self.ttl)
+        return key
+
+
+def require(role: Role) -> Callable[..., ApiKey]:
+    """A dependency admitting keys whose role is at least ``role``; it returns the key."""
+
+    def dependency(
+        request: Request,
+        presented: Annotated[str | None, Security(api_key_header)] = None,
+    ) -> ApiKey:
+        if not presented:
+            raise UnauthenticatedError("missing API key: send it in the X-API-Key header",
+                                       field="X-API-Key")  # fmt: skip
+        cache: KeyCache = request.app.state.key_cache
+        key = cache.lookup(presented, request.app.state.store)
+        if key is None:
+            raise UnauthenticatedError("unknown or revoked API key", field="X-API-Key")
+        if not key.role.allows(role):
+            raise ForbiddenError(
+                f"this key's role is {key.role.value}; this call needs {role.value} or higher",
+                field="X-API-Key",
+            )
+        limiter: RateLimiter = request.app.state.rate_limiter
+        limiter.check(key.id)
+        request.state.api_key = key
+        return key
+
+    return dependency
+
+
+def require_in_scope(key: ApiKey, code: str, *, field: str = "code") -> None:
+    """Refuse an area outside the key's scope (a street office sees only its street)."""
+    if not key.covers(code):
+        raise ForbiddenError(f"area {code} lies outside this key's scope {key.scope}", field=field)
+
+
+Viewer = Annotated[ApiKey, Depends(require(Role.VIEWER))]
+Dispatcher = Annotated[ApiKey, Depends(require(Role.DISPATCHER))]
+Editor = Annotated[ApiKey, Depends(require(Role.EDITOR))]
+Admin = Annotated[ApiKey, Depends(require(Role.ADMIN))]
