@@ -27,6 +27,7 @@ from geo.levels import LEVELS, Level, level_of_code
 from geo.records import AddressRecord, AreaRecord, Changeset, NewArea, Team, utc_now
 from geo.schema import addresses, areas, changesets
 from geo.stores.access import AccessMixin, write_audit
+from geo.stores.editing import EditingMixin
 from geo.validation import check_within_parents, to_multipolygon, validate_areas
 
 __all__ = ["ADDRESS_COLUMNS", "ProgressFn", "Store", "area_from_row", "valid_at"]
@@ -74,7 +75,7 @@ def area_from_row(row: Row[Any]) -> AreaRecord:
     )
 
 
-class Store(AccessMixin, ABC):
+class Store(AccessMixin, EditingMixin, ABC):
     """A store of areas with full history, standard addresses and the changesets that wrote them."""
 
     backend: ClassVar[str]
@@ -220,6 +221,65 @@ class Store(AccessMixin, ABC):
             stmt.order_by(areas.c.code).limit(query.limit).offset(query.offset)
         ).all()
         return Page([area_from_row(r) for r in rows], int(total), query.limit, query.offset)
+
+    # -- areas: what edits read inside their transaction ---------------------------------------
+    def _area_rows(
+        self, conn: Connection, codes: list[str], *, lock: bool
+    ) -> dict[str, AreaRecord]:
+        """Current rows of some codes; ``lock`` serialises writers of these codes until commit.
+
+        On PostgreSQL an advisory lock per code (in code order, so editors never deadlock) is
+        taken *before* reading: ``SELECT ... FOR UPDATE`` would not do, because under READ
+        COMMITTED a waiter re-checks only the old row, which the first editor closed, and never
+        sees the new one. On SQLite the store's writer lock already serialises writers.
+        """
+        if not codes:
+            return {}
+        if lock and conn.dialect.name == "postgresql":
+            for code in sorted(codes):
+                conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(code))))
+        stmt = select(areas).where(areas.c.valid_to.is_(None), areas.c.code.in_(codes))
+        return {r.code: area_from_row(r) for r in conn.execute(stmt)}
+
+    def _current_children(self, conn: Connection, code: str) -> list[AreaRecord]:
+        stmt = select(areas).where(areas.c.valid_to.is_(None), areas.c.parent_code == code)
+        return [area_from_row(r) for r in conn.execute(stmt.order_by(areas.c.code))]
+
+    def _current_subtree(self, conn: Connection, code: str) -> list[AreaRecord]:
+        """Every current descendant of an area (not the area itself), parents first."""
+        stmt = select(areas).where(
+            areas.c.valid_to.is_(None), areas.c.code.startswith(code), areas.c.code != code
+        )
+        return [area_from_row(r) for r in conn.execute(stmt.order_by(areas.c.code))]
+
+    def _codes_ever_used(self, conn: Connection, prefix: str) -> set[str]:
+        """Codes under a prefix, history included: a retired code is never handed out again."""
+        stmt = select(areas.c.code).where(areas.c.code.startswith(prefix)).distinct()
+        return set(conn.execute(stmt).scalars())
+
+    def codes_ever_used(self, prefix: str) -> set[str]:
+        with self.engine.connect() as conn:
+            return self._codes_ever_used(conn, prefix)
+
+    def _level_geometries(
+        self, conn: Connection, level: Level, codes: set[str]
+    ) -> dict[str, BaseGeometry]:
+        wanted = sorted(codes)
+        result: dict[str, BaseGeometry] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            stmt = select(areas.c.code, areas.c.geom).where(
+                areas.c.valid_to.is_(None),
+                areas.c.level == level.value,
+                areas.c.code.in_(wanted[start : start + _CHUNK]),
+            )
+            result.update({code: geom for code, geom in conn.execute(stmt)})
+        return result
+
+    @abstractmethod
+    def _areas_touching(
+        self, conn: Connection, level: Level, geom: BaseGeometry
+    ) -> list[AreaRecord]:
+        """Current areas of a level that intersect a geometry."""
 
     # -- areas: writes -----------------------------------------------------------------------
     def _existing_current(self, conn: Connection, codes: Sequence[str]) -> set[str]:

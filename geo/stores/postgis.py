@@ -4,18 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Select, func, select
 
 from geo.areas import AreaQuery, Bbox, Page
+from geo.levels import Level
 from geo.records import AREA_SRID, AreaRecord
 from geo.schema import areas
-from geo.stores.base import Store, area_from_row
+from geo.stores.base import Store, area_from_row, valid_at
 
 __all__ = ["PostgisStore"]
 
 
 class PostgisStore(Store):
     backend = "postgis"
+
+    def _areas_touching(
+        self, conn: Connection, level: Level, geom: BaseGeometry
+    ) -> list[AreaRecord]:
+        shape = func.ST_GeomFromText(geom.wkt, AREA_SRID)
+        rows = conn.execute(
+            select(areas).where(
+                valid_at(areas, None),
+                areas.c.level == level.value,
+                func.ST_Intersects(areas.c.geom, shape),
+            )
+        ).all()
+        return [area_from_row(r) for r in rows]
 
     def _page_in_bbox(
         self, conn: Connection, stmt: Select[Any], query: AreaQuery, bbox: Bbox

@@ -6,22 +6,51 @@ it answers the same queries as PostGIS (the store tests run against both).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import Connection, Select
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, Select, select
 
 from geo.areas import AreaQuery, Bbox, Page
+from geo.levels import Level
 from geo.records import AreaRecord
 from geo.schema import areas
-from geo.stores.base import Store, area_from_row
+from geo.stores.base import Store, area_from_row, valid_at
 
 __all__ = ["SqliteStore"]
 
 
 class SqliteStore(Store):
     backend = "sqlite"
+    # SQLite has one writer at a time; serialising writers in-process turns "database is
+    # locked" races between threads of one worker into an orderly queue.
+    _writer_lock = threading.Lock()
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[Connection]:
+        with self._writer_lock, self.engine.begin() as conn:
+            yield conn
+
+    def _areas_touching(
+        self, conn: Connection, level: Level, geom: BaseGeometry
+    ) -> list[AreaRecord]:
+        west, south, east, north = geom.bounds
+        rows = conn.execute(
+            select(areas).where(
+                valid_at(areas, None),
+                areas.c.level == level.value,
+                areas.c.minx <= east,
+                areas.c.maxx >= west,
+                areas.c.miny <= north,
+                areas.c.maxy >= south,
+            )
+        ).all()
+        return [area_from_row(r) for r in rows if r.geom.intersects(geom)]
 
     def _page_in_bbox(
         self, conn: Connection, stmt: Select[Any], query: AreaQuery, bbox: Bbox

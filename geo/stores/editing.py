@@ -1,0 +1,630 @@
+"""Checking, previewing and committing edit plans: the one path every boundary edit takes.
+
+Preview and commit share :meth:`EditingMixin._evaluate`, so what the editor is shown is
+exactly what the commit will check. A commit runs in one transaction: it locks the current
+rows it touches (``FOR UPDATE`` on PostGIS, a writer lock on SQLite), refuses stale versions
+(If-Match), closes the old rows, inserts the new ones, re-derives the area chain of the
+addresses that move, and writes an audit entry — or does nothing at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import shapely
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from geo.crs import area_m2
+from geo.editing import EditPlan, next_codes, recode
+from geo.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    TopologyError,
+    VersionMismatchError,
+)
+from geo.levels import LEVELS, Level, level_of_code
+from geo.records import AreaRecord, Changeset, NewArea
+from geo.schema import addresses, areas
+from geo.topology import Problem, Tolerances, check_children, check_siblings
+from geo.validation import Rejection, to_multipolygon, validate_areas
+
+__all__ = ["EditOutcome", "EditingMixin", "Impact"]
+
+IMPACT_LIST_LIMIT = 500
+
+
+@dataclass
+class Impact:
+    """What an edit moves: addresses and micro-grids changing area, area changes in m²."""
+
+    addresses: list[dict[str, Any]] = field(default_factory=list)
+    micro_grids: list[dict[str, Any]] = field(default_factory=list)
+    area_change_m2: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "addresses": {
+                "count": len(self.addresses),
+                "items": self.addresses[:IMPACT_LIST_LIMIT],
+            },
+            "micro_grids": {
+                "count": len(self.micro_grids),
+                "items": self.micro_grids[:IMPACT_LIST_LIMIT],
+            },
+            "area_change_m2": {k: round(v, 1) for k, v in self.area_change_m2.items()},
+        }
+
+
+@dataclass
+class EditOutcome:
+    """The checked plan: every problem (errors refuse the commit), its impact, the full plan."""
+
+    plan: EditPlan
+    problems: list[Problem]
+    impact: Impact
+    current: dict[str, AreaRecord]
+    changeset: Changeset | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    def problem_features(self) -> dict[str, Any]:
+        return {"type": "FeatureCollection", "features": [p.as_feature() for p in self.problems]}
+
+
+def _rejection_problem(r: Rejection) -> Problem:
+    return Problem("invalid_record", "error", f"{r.code}: {r.field}: {r.reason}", (r.code or "",))
+
+
+class EditingMixin:
+    """Edits of areas; mixed into :class:`geo.stores.base.Store`."""
+
+    engine: Engine
+
+    if TYPE_CHECKING:  # provided by geo.stores.base.Store
+
+        def _area_rows(
+            self, conn: Connection, codes: list[str], *, lock: bool
+        ) -> dict[str, AreaRecord]: ...
+        def _new_changeset(
+            self,
+            conn: Connection,
+            *,
+            author: str,
+            reason: str,
+            operation: str,
+            effective_at: datetime | None,
+        ) -> Changeset: ...
+        def _area_row(self, area: NewArea, changeset: Changeset) -> dict[str, Any]: ...
+        def _existing_current(self, conn: Connection, codes: Sequence[str]) -> set[str]: ...
+        def _current_children(self, conn: Connection, code: str) -> list[AreaRecord]: ...
+        def _current_subtree(self, conn: Connection, code: str) -> list[AreaRecord]: ...
+        def _codes_ever_used(self, conn: Connection, prefix: str) -> set[str]: ...
+        def _areas_touching(
+            self, conn: Connection, level: Level, geom: BaseGeometry
+        ) -> list[AreaRecord]: ...
+        def _level_geometries(
+            self, conn: Connection, level: Level, codes: set[str]
+        ) -> dict[str, BaseGeometry]: ...
+        def get_area(self, code: str, *, as_of: datetime | None = None) -> AreaRecord: ...
+        def current_areas(
+            self, level: Level | None = None, *, as_of: datetime | None = None
+        ) -> list[AreaRecord]: ...
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[Connection]:
+        """One transaction for a write; the embedded store also serialises its writers."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    # -- public --------------------------------------------------------------------------------
+    def preview(
+        self,
+        plan: EditPlan,
+        *,
+        tolerances: Tolerances = Tolerances(),
+        adjust_neighbours: bool = False,
+    ) -> EditOutcome:
+        """Check a plan and report its problems and impact without storing anything."""
+        with self.engine.connect() as conn:
+            return self._evaluate(conn, plan, tolerances, adjust_neighbours, lock=False)
+
+    def commit(
+        self,
+        plan: EditPlan,
+        *,
+        author: str,
+        reason: str,
+        effective_at: datetime | None = None,
+        key_id: str | None = None,
+        tolerances: Tolerances = Tolerances(),
+        adjust_neighbours: bool = False,
+    ) -> EditOutcome:
+        """Store a plan as one changeset, or raise (412 stale version, 422 topology)."""
+
+        if not reason or not reason.strip():
+            raise InvalidInputError("an edit needs a reason", field="reason")
+        try:
+            return self._commit(plan, author, reason, effective_at, key_id, tolerances,
+                                adjust_neighbours)  # fmt: skip
+        except IntegrityError as exc:  # two editors created the same code at once
+            raise ConflictError("a concurrent edit created the same code; reload and retry",
+                                field="code") from exc  # fmt: skip
+
+    def _commit(
+        self,
+        plan: EditPlan,
+        author: str,
+        reason: str,
+        effective_at: datetime | None,
+        key_id: str | None,
+        tolerances: Tolerances,
+        adjust_neighbours: bool,
+    ) -> EditOutcome:
+        from geo.stores.access import write_audit
+
+        with self._write_transaction() as conn:
+            outcome = self._evaluate(conn, plan, tolerances, adjust_neighbours, lock=True)
+            if not outcome.ok:
+                errors = [p for p in outcome.problems if p.severity == "error"]
+                raise TopologyError(
+                    f"edit refused: {errors[0].message}"
+                    + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""),
+                    field="geometry",
+                    details=outcome.problem_features(),
+                )
+            changeset = self._new_changeset(
+                conn,
+                author=author,
+                reason=reason,
+                operation=outcome.plan.operation,
+                effective_at=effective_at,
+            )
+            self._check_effective_time(outcome, changeset)
+            self._close_rows(conn, outcome, changeset)
+            rows = [self._area_row(a, changeset) for a in outcome.plan.upserts]
+            if rows:
+                conn.execute(insert(areas), rows)
+            self._move_addresses(conn, outcome)
+            write_audit(
+                conn,
+                actor=author,
+                key_id=key_id,
+                action=f"areas.{outcome.plan.operation}",
+                target=outcome.plan.touched[0]
+                if len(outcome.plan.touched) == 1
+                else f"{len(outcome.plan.touched)} areas",
+                changeset_id=changeset.id,
+                before={c: _snapshot(a) for c, a in outcome.current.items()},
+                after={a.code: _snapshot(a) for a in outcome.plan.upserts}
+                | {"retired": list(outcome.plan.retires)},
+            )
+            outcome.changeset = changeset
+        return outcome
+
+    def plan_revert(self, changeset_id: int) -> EditPlan:
+        """A plan restoring what a changeset replaced and retiring what it created.
+
+        Refused (409) when an area it touched has changed since: revert the later edit first.
+        """
+        from geo.editing import as_new
+        from geo.stores.base import area_from_row
+
+        with self.engine.connect() as conn:
+            created = [
+                area_from_row(r)
+                for r in conn.execute(select(areas).where(areas.c.version == changeset_id))
+            ]
+            closed = [
+                area_from_row(r)
+                for r in conn.execute(select(areas).where(areas.c.retired_by == changeset_id))
+            ]
+            if not created and not closed:
+                raise NotFoundError(f"changeset {changeset_id} changed no areas", field="id")
+            codes = sorted({a.code for a in created} | {a.code for a in closed})
+            now = self._area_rows(conn, codes, lock=False)
+        later = sorted(c for c, a in now.items() if a.version > changeset_id)
+        if later:
+            raise ConflictError(
+                f"{later[0]} has changed since changeset {changeset_id} (now version "
+                f"{now[later[0]].version}); revert the later changesets first",
+                field="id",
+                details={"codes": later},
+            )
+        restored = tuple(as_new(a) for a in closed)
+        restored_codes = {a.code for a in restored}
+        retires = tuple(a.code for a in created if a.code not in restored_codes and a.code in now)
+        return EditPlan(
+            "revert",
+            upserts=restored,
+            retires=retires,
+            expected={c: a.version for c, a in now.items()},
+            creates=frozenset(a.code for a in restored if a.code not in now),
+        )
+
+    # -- evaluation -------------------------------------------------------------------------------
+    def _evaluate(
+        self,
+        conn: Connection,
+        plan: EditPlan,
+        tolerances: Tolerances,
+        adjust_neighbours: bool,
+        *,
+        lock: bool,
+    ) -> EditOutcome:
+        current = self._area_rows(conn, list(plan.touched), lock=lock)
+        self._check_versions(plan, current)
+        problems = self._record_problems(conn, plan, current)
+        plan = self._with_descendants(conn, plan, current, problems)
+        if adjust_neighbours:
+            plan = self._adjusted(conn, plan)
+            current = self._area_rows(conn, list(plan.touched), lock=lock)
+        problems += self._topology_problems(conn, plan, current, tolerances)
+        impact = (
+            self._impact(conn, plan, current)
+            if not any(p.kind == "invalid_geometry" for p in problems)
+            else Impact()
+        )
+        return EditOutcome(plan, problems, impact, current)
+
+    @staticmethod
+    def _check_versions(plan: EditPlan, current: dict[str, AreaRecord]) -> None:
+        for code, version in plan.expected.items():
+            row = current.get(code)
+            if row is None:
+                raise NotFoundError(f"no current area with code {code!r}", field="code")
+            if row.version != version:
+                raise VersionMismatchError(
+                    f"area {code} has changed: you edited version {version}, the current one is "
+                    f"{row.version}; reload it and edit again",
+                    field="If-Match",
+                    details={"code": code, "current_version": row.version},
+                )
+        for code in plan.retires:
+            if code not in current:
+                raise NotFoundError(f"no current area with code {code!r}", field="code")
+
+    def _record_problems(
+        self, conn: Connection, plan: EditPlan, current: dict[str, AreaRecord]
+    ) -> list[Problem]:
+        problems: list[Problem] = []
+        creates = [a for a in plan.upserts if a.code in plan.creates]
+        if creates:
+            existing = self._existing_current
+            others = validate_areas(creates, existing_current=lambda codes: existing(conn, codes))
+            problems += [_rejection_problem(r) for r in others if r.field != "geometry"]
+        for area in plan.upserts:
+            if area.code not in plan.creates and area.code not in current:
+                problems.append(
+                    Problem(
+                        "invalid_record",
+                        "error",
+                        f"{area.code}: no current area to replace",
+                        (area.code,),
+                    )
+                )
+            old = current.get(area.code)
+            if old is not None and (
+                old.level is not area.level or old.parent_code != area.parent_code
+            ):
+                problems.append(
+                    Problem(
+                        "invalid_record",
+                        "error",
+                        f"{area.code}: level and parent cannot change in place",
+                        (area.code,),
+                    )
+                )
+            if area.geometry.is_valid:
+                try:
+                    to_multipolygon(area.geometry)
+                except InvalidInputError as exc:
+                    problems.append(
+                        Problem(
+                            "invalid_geometry", "error", f"{area.code}: {exc.message}", (area.code,)
+                        )
+                    )
+        return problems
+
+    def _with_descendants(
+        self,
+        conn: Connection,
+        plan: EditPlan,
+        current: dict[str, AreaRecord],
+        problems: list[Problem],
+    ) -> EditPlan:
+        """Re-code the subtrees of split or merged areas; refuse retiring a parent alone."""
+        extra_upserts: list[NewArea] = []
+        extra_retires: list[str] = []
+        for code in plan.retires:
+            children = self._current_children(conn, code)
+            if not children:
+                continue
+            if plan.operation == "retire":
+                problems.append(
+                    Problem(
+                        "has_children",
+                        "error",
+                        f"{code} still has {len(children)} children: retire or merge them first",
+                        (code,),
+                    )
+                )
+                continue
+            descendants = self._current_subtree(conn, code)
+            targets = [a for a in plan.upserts if a.level is current[code].level]
+            used = self._codes_ever_used(conn, current[code].parent_code or "")
+            for child in children:
+                target = _best_home(child, targets)
+                if target is None:
+                    problems.append(
+                        Problem(
+                            "child_crosses",
+                            "error",
+                            f"{child.code} straddles the new boundary; split it first",
+                            (child.code,),
+                            child.geometry,
+                        )
+                    )
+                    continue
+                [new_code] = next_codes(target.code, child.level, used, 1)
+                used.add(new_code)
+                for desc in descendants:
+                    if desc.code.startswith(child.code):
+                        extra_upserts.append(recode(desc, child.code, new_code))
+                        extra_retires.append(desc.code)
+        if not extra_upserts:
+            return plan
+        return EditPlan(
+            plan.operation,
+            plan.upserts + tuple(extra_upserts),
+            plan.retires + tuple(extra_retires),
+            plan.expected,
+            plan.creates | {a.code for a in extra_upserts},
+        )
+
+    def _adjusted(self, conn: Connection, plan: EditPlan) -> EditPlan:
+        """Clip siblings that the edited areas now overlap, to make room for them."""
+        changed = {a.code: a for a in plan.upserts}
+        extra: list[NewArea] = []
+        for area in plan.upserts:
+            if area.parent_code is None:
+                continue
+            for sibling in self._current_children(conn, area.parent_code):
+                if sibling.code in changed or sibling.code in plan.retires:
+                    continue
+                if sibling.geometry.intersects(area.geometry):
+                    rest = sibling.geometry.difference(area.geometry)
+                    if (
+                        area_m2(sibling.geometry.intersection(area.geometry)) > 0.01
+                        and not rest.is_empty
+                    ):
+                        from geo.editing import as_new
+
+                        extra.append(as_new(sibling, geometry=_polygonal(rest)))
+                        changed[sibling.code] = extra[-1]
+        expected = dict(plan.expected)
+        return EditPlan(
+            plan.operation, plan.upserts + tuple(extra), plan.retires, expected, plan.creates
+        )
+
+    def _topology_problems(
+        self,
+        conn: Connection,
+        plan: EditPlan,
+        current: dict[str, AreaRecord],
+        tolerances: Tolerances,
+    ) -> list[Problem]:
+        problems: list[Problem] = []
+        upserts = {a.code: a for a in plan.upserts}
+        retired = set(plan.retires)
+        moved = {a.code for a in plan.upserts if "previous_code" in a.attributes}
+        parent_set = {a.parent_code for a in plan.upserts if a.code not in moved} | {
+            current[c].parent_code for c in plan.retires if c in current
+        }
+        parents = sorted(parent_set, key=lambda c: c or "")
+        for parent_code in parents:
+            siblings: dict[str, BaseGeometry] = {}
+            parent_geom: BaseGeometry | None = None
+            if parent_code is not None:
+                parent_geom = (
+                    upserts[parent_code].geometry
+                    if parent_code in upserts
+                    else self.get_area(parent_code).geometry
+                )
+                for child in self._current_children(conn, parent_code):
+                    if child.code not in retired:
+                        siblings[child.code] = child.geometry
+            else:
+                for district in self.current_areas(Level.DISTRICT):
+                    if district.code not in retired:
+                        siblings[district.code] = district.geometry
+            changed = {
+                c for c, a in upserts.items() if a.parent_code == parent_code and c not in moved
+            }
+            siblings.update({c: upserts[c].geometry for c in changed})
+            problems += check_siblings(parent_code, parent_geom, siblings, changed, tolerances)
+        for code, area in upserts.items():
+            old = current.get(code)
+            if (
+                old is None
+                or code in moved
+                or old.geometry.equals(area.geometry)
+                or not area.geometry.is_valid
+            ):
+                continue
+            children = {
+                c.code: c.geometry
+                for c in self._current_children(conn, code)
+                if c.code not in retired
+            }
+            problems += check_children(code, area.geometry, children, tolerances)
+        return problems
+
+    # -- impact -----------------------------------------------------------------------------------
+    def _impact(self, conn: Connection, plan: EditPlan, current: dict[str, AreaRecord]) -> Impact:
+        impact = Impact()
+        for area in plan.upserts:
+            if area.code in plan.creates and "previous_code" not in area.attributes:
+                impact.area_change_m2[area.code] = area_m2(area.geometry)
+            elif area.code in current:
+                impact.area_change_m2[area.code] = area_m2(area.geometry) - area_m2(
+                    current[area.code].geometry
+                )
+        for code in plan.retires:
+            if code in current and not any(
+                a.attributes.get("previous_code") == code for a in plan.upserts
+            ):
+                impact.area_change_m2.setdefault(code, -area_m2(current[code].geometry))
+        levels = {a.level for a in plan.upserts} | {
+            current[c].level for c in plan.retires if c in current
+        }
+        for level in sorted(levels, key=lambda lv: lv.depth):
+            impact.addresses += self._moved_addresses(conn, plan, current, level)
+        impact.micro_grids = [
+            {"code": a.attributes["previous_code"], "new_code": a.code}
+            for a in plan.upserts
+            if a.level is Level.MICRO_GRID and "previous_code" in a.attributes
+        ]
+        return impact
+
+    def _moved_addresses(
+        self, conn: Connection, plan: EditPlan, current: dict[str, AreaRecord], level: Level
+    ) -> list[dict[str, Any]]:
+        """Addresses whose area at ``level`` differs once the plan is applied."""
+        column = addresses.c[level.value]
+        new_state = {a.code: a.geometry for a in plan.upserts if a.level is level}
+        affected = set(new_state) | {
+            c for c in plan.retires if current.get(c) and current[c].level is level
+        }
+        if not affected:
+            return []
+        neighbours = set()
+        for geom in new_state.values():
+            neighbours |= {a.code for a in self._areas_touching(conn, level, geom)}
+        codes = sorted(affected | neighbours)
+        rows = conn.execute(
+            select(
+                addresses.c.id, addresses.c.full_text, addresses.c.lon, addresses.c.lat, column
+            ).where(addresses.c.valid_to.is_(None), column.in_(codes))
+        ).all()
+        if not rows:
+            return []
+        final = {
+            c: g
+            for c, g in self._level_geometries(conn, level, neighbours).items()
+            if c not in plan.retires
+        }
+        final.update(new_state)
+        names = sorted(final)
+        tree = shapely.STRtree([final[c] for c in names])
+        points = shapely.points([r.lon for r in rows], [r.lat for r in rows])
+        point_idx, area_idx = tree.query(points, predicate="intersects")
+        best = np.full(len(rows), np.iinfo(np.int64).max)
+        np.minimum.at(best, point_idx, area_idx)
+        moved = []
+        for row, position in zip(rows, best.tolist(), strict=True):
+            new_code = names[position] if position < len(names) else None
+            if new_code != row[4]:
+                moved.append(
+                    {
+                        "id": row.id,
+                        "full_text": row.full_text,
+                        "from": row[4],
+                        "to": new_code,
+                        "level": level.value,
+                    }
+                )
+        return moved
+
+    # -- writing ----------------------------------------------------------------------------------
+    @staticmethod
+    def _check_effective_time(outcome: EditOutcome, changeset: Changeset) -> None:
+        for old in outcome.current.values():
+            if changeset.effective_at <= old.valid_from:
+                raise InvalidInputError(
+                    f"effective time {changeset.effective_at.isoformat()} is not after the current "
+                    f"version of {old.code} ({old.valid_from.isoformat()})",
+                    field="effective_at",
+                )
+
+    @staticmethod
+    def _close_rows(conn: Connection, outcome: EditOutcome, changeset: Changeset) -> None:
+        closing = sorted(
+            set(outcome.plan.retires)
+            | {a.code for a in outcome.plan.upserts if a.code in outcome.current}
+        )
+        for start in range(0, len(closing), 1000):
+            conn.execute(
+                update(areas)
+                .where(areas.c.code.in_(closing[start : start + 1000]), areas.c.valid_to.is_(None))
+                .values(valid_to=changeset.effective_at, retired_by=changeset.id)
+            )
+
+    @staticmethod
+    def _move_addresses(conn: Connection, outcome: EditOutcome) -> None:
+        """Re-derive the chain of the addresses the impact says move (derived data, not history)."""
+        for item in outcome.impact.addresses:
+            level = Level(item["level"])
+            values: dict[str, str | None] = {level.value: item["to"]}
+            if item["to"] is not None:
+                for deeper in LEVELS[level.depth + 1 :]:
+                    values[deeper.value] = None
+                for higher in LEVELS[: level.depth]:
+                    values[higher.value] = item["to"][
+                        : len(item["to"]) - 3 * (level.depth - higher.depth)
+                    ]
+            conn.execute(update(addresses).where(addresses.c.id == item["id"]).values(**values))
+        for area in outcome.plan.upserts:
+            previous = area.attributes.get("previous_code")
+            if previous:
+                column = addresses.c[area.level.value]
+                conn.execute(
+                    update(addresses)
+                    .where(addresses.c.valid_to.is_(None), column == previous)
+                    .values({column: area.code})
+                )
+
+
+def _best_home(child: AreaRecord, targets: list[NewArea]) -> NewArea | None:
+    """The new area holding (nearly) all of a child; None when the child straddles two."""
+    shares = [(child.geometry.intersection(t.geometry).area, t) for t in targets]
+    shares.sort(key=lambda s: -s[0])
+    if not shares or shares[0][0] <= 0:
+        return None
+    total = child.geometry.area
+    if len(shares) > 1 and shares[1][0] > 0.001 * total:
+        return None
+    return shares[0][1]
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else geom
+
+
+def _snapshot(area: AreaRecord | NewArea) -> dict[str, Any]:
+    return {
+        "name": area.name,
+        "kind": area.kind,
+        "parent_code": area.parent_code,
+        "attributes": area.attributes,
+        "geometry": mapping(area.geometry),
+        **({"version": area.version} if isinstance(area, AreaRecord) else {}),
+    }
+
+
+def level_codes(code: str) -> dict[Level, str]:
+    level = level_of_code(code)
+    return {
+        lv: code[: len(code) - 3 * (level.depth - lv.depth)] for lv in LEVELS[: level.depth + 1]
+    }
