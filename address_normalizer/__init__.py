@@ -1,1 +1,40 @@
-"""Chinese address text: normalise, parse, match. Imports nothing from geo or api."""
+"""Chinese address text: normalise, parse, compare and match. Imports nothing from geo or api.
+
+Public API
+----------
+normalize(text) -> str
+    Canonical text: width, radicals, numerals, synonyms, redundant prefixes.
+parse(text) -> ParseResult
+    Labelled components (CCKS 2021 element types) with spans over the text as given.
+compare(a, b) -> Comparison
+    ``exact`` / ``partial`` / ``none`` with a score.
+AddressIndex(records).match(text, limit) -> list[Candidate]
+    Candidates from a standard address library with a calibrated confidence.
+AddressInputError
+    Raised (a ``ValueError``) for empty, over-long (> 200 characters) or non-text input.
+"""
+
+from .compare import Comparison, compare
+from .errors import MAX_LENGTH, AddressInputError
+from .gazetteer import Gazetteer, national
+from .index import AddressIndex, Candidate
+from .normalize import normalize
+from .parser import LABELS, Component, ParseResult, parse
+from .synth import StandardAddress
+
+__all__ = [
+    "LABELS",
+    "MAX_LENGTH",
+    "AddressIndex",
+    "AddressInputError",
+    "Candidate",
+    "Comparison",
+    "Component",
+    "Gazetteer",
+    "ParseResult",
+    "StandardAddress",
+    "compare",
+    "national",
+    "normalize",
+    "parse",
+]

@@ -1,0 +1,89 @@
+"""Word lists and patterns the rule parser is built from.
+
+The lists are general Chinese address vocabulary (GB/T 39609 terms and everyday suffixes);
+none is copied from an evaluation set. Alternations list longer words first so that a regex
+picks 工业园区 over 园区 and 路口 over 路.
+"""
+
+from __future__ import annotations
+
+import re
+
+NUMERAL = "零〇一二三四五六七八九十百千两"
+# A number as addresses write it: digits or letters with hyphens (12-3, A3), or Chinese numerals.
+NUM = rf"(?:[0-9A-Z]+(?:-[0-9A-Z]+)*|[{NUMERAL}]+)"
+
+ROAD_TAILS = ("路", "街", "大街", "大道", "巷", "弄", "胡同")
+
+
+def _alt(words: tuple[str, ...]) -> str:
+    return "|".join(sorted(set(words), key=len, reverse=True))
+
+
+# Numbered parts: one pass of this pattern splits an address into numbered tokens and the
+# named chunks between them. Group names are the token kinds the parser resolves by context.
+NUMBERED = re.compile(
+    rf"(?P<distance>{NUM}(?:米|公里|千米))"
+    rf"|(?P<house>{NUM}(?:号楼|号馆|幢|栋|座|撞|懂|搂|号厂房))"
+    rf"|(?P<cell>{NUM}(?:单元|梯))"
+    rf"|(?P<floor>(?:负|地下)?{NUM}(?:楼|层|F)(?![路街道]))"
+    rf"|(?P<room>{NUM}(?:室|房间|房|户))"
+    rf"|(?P<group>{NUM}(?:组|队|社)(?![区会]))"
+    rf"|(?P<hao>{NUM}号(?!路|街|大街|大道|巷|弄|线|院|门|桥))"
+    rf"|(?P<lane>{NUM}(?:弄|巷))"
+    rf"|(?P<part>{NUM}(?:号门|号院|区|期|门)(?![路街域]))"
+    rf"|(?P<bare>[0-9][0-9A-Z]*(?:-[0-9A-Z]+)*(?![0-9A-Z号路街巷弄道区期栋幢楼层室单元]))"
+)
+
+INTERSECTION = (
+    "交叉路口", "十字路口", "交叉口", "交汇处", "交界处", "交界口", "岔路口", "交口", "路口",
+)  # fmt: skip
+TOWN = ("街道办事处", "街办事处", "街道", "办事处", "镇", "乡")
+COMMUNITY = ("社区居委会", "居委会", "村委会", "村委", "村民委员会", "社区", "村", "嘎查")
+DEVZONE = (
+    "经济技术开发区", "经济开发区", "高新技术产业开发区", "开发区", "工业园区", "工业区",
+    "工业园", "产业园区", "产业园", "科技园区", "科技园", "软件园", "创业园", "物流园",
+    "园区", "高新区", "保税区", "新区", "商务区", "工业功能区", "创意园", "电商园", "科创园",
+    "工业城",
+)  # fmt: skip
+ROAD = ("大街", "大道", "公路", "国道", "省道", "县道", "高速", "胡同", "路", "街", "巷", "弄")
+# Strong POI endings: a name that ends here is a complete place (split after it).
+POI_STRONG = (
+    "小区", "花园", "大厦", "公司", "中心", "市场", "广场", "公寓", "家园", "酒店", "宾馆",
+    "医院", "大楼", "大学", "学院", "学校", "中学", "小学", "幼儿园", "超市", "集团", "商城",
+    "新村", "花苑", "银行", "支行", "分行", "工厂", "卫生院", "派出所", "政府", "委员会",
+    "写字楼", "商厦", "商场", "山庄", "别墅", "公园", "景区", "车站", "农场", "林场",
+    "加油站", "服务区", "机场", "码头", "厂", "店", "馆", "局", "城", "苑", "府", "庭", "湾", "寓",
+)  # fmt: skip
+
+SUFFIX = re.compile(
+    f"(?P<intersection>{_alt(INTERSECTION)})"
+    f"|(?P<devzone>{_alt(DEVZONE)})"
+    f"|(?P<poi>{_alt(POI_STRONG)})"
+    f"|(?P<town>{_alt(TOWN)})"
+    f"|(?P<community>{_alt(COMMUNITY)})"
+    f"|(?P<road>{_alt(ROAD)})"
+)
+
+DIRECTION = "东西南北"
+ASSIST = (
+    "附近", "旁边", "对面", "斜对面", "正对面", "对过", "隔壁", "边上", "旁", "内", "里面",
+    "后面", "前面", "楼下", "楼上", "后门", "以东", "以西", "以南", "以北", "东侧", "西侧",
+    "南侧", "北侧", "东面", "西面", "南面", "北面", "东边", "西边", "南边", "北边", "东北",
+    "东南", "西北", "西南", "左边", "右边", "左侧", "右侧", "往东", "往西", "往南", "往北",
+    "东", "西", "南", "北", "口", "旁的", "处",
+)  # fmt: skip
+ASSIST_TAIL = re.compile(f"(?:{_alt(ASSIST)})$")
+ASSIST_HEAD = re.compile("(?:附近|旁边|对面|斜对面|隔壁|往东|往西|往南|往北)")
+POI_END = re.compile(f"(?:{_alt(POI_STRONG)})$")
+SUBPOI_TAIL = re.compile(
+    rf"(?:[{DIRECTION}中](?:大门|门|区|苑|楼)|[{DIRECTION}]门口|门口|办公室|项目部|门卫室?|"
+    r"仓库|前台|宿舍|售楼处|财务部|销售部|住院部|门诊部?|食堂|车间|专柜|收发室|传达室|"
+    r"裙楼|主楼|副楼|综合楼|行政楼|办公楼|研发楼|教学楼|实验楼|地下室|架空层|快递柜|"
+    r"丰巢|菜鸟驿站|驿站|[0-9A-Z]+区|[0-9A-Z]+期)$"
+)
+# Words that carry no address information: contact notes, country name, filler.
+NOISE_TAIL = re.compile(r"(?:电联|电话联系|打电话|联系|收件|收|谢谢|转|代收)+$")
+NOISE_HEAD = re.compile(r"^(?:中国|中华人民共和国)")
+CONNECTIVE = ("与", "和", "及", "跟", "至")
+ROAD_TAIL = re.compile(f"(?:{_alt(ROAD)})$")

@@ -1,0 +1,91 @@
+"""Public parsing API: components with spans over the text as given."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import check_text
+from .gazetteer import Gazetteer, national
+from .normalize import normalize_cleaned
+from .tagger import tag
+from .text import clean
+
+LABELS = (
+    "prov", "city", "district", "devzone", "town", "community", "village_group", "road",
+    "roadno", "poi", "subpoi", "houseno", "cellno", "floorno", "roomno", "detail", "assist",
+    "distance", "intersection",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """One labelled part of an address.
+
+    Attributes
+    ----------
+    label : str
+        A CCKS 2021 element type (``road``, ``houseno`` …), see :data:`LABELS`.
+    text : str
+        ``original[start:end]``: the characters as the caller wrote them.
+    start, end : int
+        Half-open character span over the original text.
+    """
+
+    label: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """The normalised form of an address and its labelled components."""
+
+    normalized: str
+    components: list[Component]
+
+    def first(self, label: str) -> str | None:
+        """Text of the first component with ``label``, or ``None``."""
+        return next((c.text for c in self.components if c.label == label), None)
+
+
+def parse(text: str, *, gazetteer: Gazetteer | None = None) -> ParseResult:
+    """Split an address into labelled components.
+
+    Parameters
+    ----------
+    text : str
+        Address as given (1–200 characters); full-width forms, radicals and punctuation are
+        tolerated.
+    gazetteer : Gazetteer, optional
+        Administrative names to recognise; defaults to the national division list. Pass
+        ``national().extend(...)`` to add a city's own street and community names.
+
+    Returns
+    -------
+    ParseResult
+        ``normalized`` as :func:`normalize` gives it, and components whose spans index
+        ``text``.
+
+    Raises
+    ------
+    AddressInputError
+        If ``text`` is empty, longer than 200 characters or not a string.
+
+    Examples
+    --------
+    >>> r = parse("浙江省杭州市西湖区文三路１２号")
+    >>> [(c.label, c.text) for c in r.components][2:]
+    [('district', '西湖区'), ('road', '文三路'), ('roadno', '１２号')]
+    >>> r.normalized
+    '西湖区文三路12号'
+    """
+    check_text(text)
+    gaz = gazetteer or national()
+    cleaned, offsets = clean(text)
+    spans = tag(cleaned, gaz)
+    components = [
+        Component(label, text[offsets[s] : offsets[e - 1] + 1], offsets[s], offsets[e - 1] + 1)
+        for label, s, e in spans
+    ]
+    return ParseResult(normalize_cleaned(cleaned, gaz), components)

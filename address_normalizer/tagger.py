@@ -1,0 +1,303 @@
+"""Rule tagger: cleaned address text → labelled spans.
+
+Three passes, each cheap: (1) administrative names at the front, by longest match in the
+gazetteer with the hierarchy checked; (2) numbered parts (号, 幢, 单元, 层 …) found by one
+regex and labelled by what precedes them; (3) the named chunks between numbered parts split
+at typed suffixes (路, 村, 开发区, 大厦 …). Rules rather than a learned model keep the
+behaviour explainable and avoid shipping weights trained on third-party data.
+"""
+
+from __future__ import annotations
+
+from .gazetteer import RANK, Gazetteer
+from .lexicon import (
+    ASSIST,
+    ASSIST_HEAD,
+    ASSIST_TAIL,
+    CONNECTIVE,
+    NOISE_HEAD,
+    NOISE_TAIL,
+    NUMBERED,
+    POI_END,
+    ROAD_TAIL,
+    SUBPOI_TAIL,
+    SUFFIX,
+)
+
+Span = tuple[str, int, int]
+_ADMIN = frozenset(("prov", "city", "district", "town", "community"))
+_PLACE = frozenset(("road", "poi", "subpoi", "roadno", "houseno", "devzone"))
+_SINGLE_POI_SUFFIX_MIN_BODY = 2
+_ASSIST_WORDS = frozenset(ASSIST)
+_MERGE_INTO = frozenset((("community", "community"), ("town", "road"), ("town", "town")))
+_NAME_TAIL = frozenset("村路街巷弄道桥")
+_ROAD_INFIX = frozenset("东西南北中一二三四五六七八九十0123456789")
+_LEVEL_WORDS = (
+    ("街道", "town"), ("镇", "town"), ("乡", "town"), ("县", "district"), ("区", ""),
+    ("省", "prov"), ("市", ""),
+)  # fmt: skip
+
+
+class _State:
+    """What the tagger has seen so far in one address."""
+
+    __slots__ = ("code", "out", "placed", "short")
+
+    def __init__(self) -> None:
+        self.out: list[Span] = []
+        self.code = ""
+        self.short: set[int] = set()  # indexes in ``out`` of admin names in short form
+        self.placed = False  # a road, POI or number has been seen: admin names are over
+
+    def last(self) -> str:
+        return self.out[-1][0] if self.out else ""
+
+    def emit(self, label: str, start: int, end: int) -> None:
+        if end > start:
+            self.out.append((label, start, end))
+            if label in _PLACE:
+                self.placed = True
+
+
+def tag(text: str, gazetteer: Gazetteer) -> list[Span]:
+    """Label the spans of a cleaned address; unlabelled characters are noise.
+
+    Parameters
+    ----------
+    text : str
+        Output of :func:`address_normalizer.text.clean`.
+    gazetteer : Gazetteer
+        Administrative names to recognise.
+
+    Returns
+    -------
+    list of (label, start, end)
+        Non-overlapping spans over ``text`` in order.
+    """
+    state = _State()
+    n = len(text)
+    head = NOISE_HEAD.match(text)
+    pos = _admin(text, head.end() if head else 0, gazetteer, state)
+    tail = NOISE_TAIL.search(text, pos)
+    end_all = tail.start() if tail else n
+    last = pos
+    for m in NUMBERED.finditer(text, pos, end_all):
+        if m.start() > last:
+            _chunk(text, last, m.start(), gazetteer, state)
+        _numbered(m.lastgroup or "", m.start(), m.end(), m.end() == end_all, text, state)
+        last = m.end()
+    if last < end_all:
+        _chunk(text, last, end_all, gazetteer, state)
+    return state.out
+
+
+def admin_prefix(text: str, gazetteer: Gazetteer) -> list[Span]:
+    """Only the administrative names at the start of a cleaned address (cheap)."""
+    state = _State()
+    _admin(text, 0, gazetteer, state)
+    return state.out
+
+
+def _admin(text: str, pos: int, gazetteer: Gazetteer, state: _State) -> int:
+    """Consume administrative names at ``pos`` while the hierarchy stays plausible."""
+    while pos < len(text):
+        for end, place in gazetteer.match(text, pos):
+            level, short = place.level, place.short
+            if state.placed and (short or RANK[level] < RANK["city"]):
+                continue
+            if short and (
+                not (place.local or _short_ok(level, place.code, state))
+                or text[end : end + 1] in _NAME_TAIL
+                or (
+                    state.out
+                    and RANK.get(state.last(), -1) >= RANK[level]
+                    and place.code != state.code
+                )
+            ):
+                continue
+            if not short and end - pos == 2 and not _short_ok(level, place.code, state):
+                # 城区, 南区, 东区 are real districts somewhere and sub-areas everywhere.
+                continue
+            if short:
+                # 武康 + 镇, 余杭 + 镇: a level word after a short form decides the level.
+                for word, as_level in _LEVEL_WORDS:
+                    if text.startswith(word, end):
+                        end += len(word)
+                        level, short = as_level or level, False
+                        break
+            if short:
+                state.short.add(len(state.out))
+            state.emit(level, pos, end)
+            if place.code:
+                state.code = place.code
+            pos = end
+            break
+        else:
+            return pos
+    return pos
+
+
+def _short_ok(level: str, code: str, state: _State) -> bool:
+    """A short form (萧山, 乔司) counts only where the hierarchy around it agrees."""
+    if not state.out:
+        return RANK[level] <= RANK["district"]
+    if not code or not state.code:
+        return RANK[level] <= RANK["district"] and not state.placed
+    if code.startswith(state.code):
+        return True
+    # Former districts were merged or renamed; the city prefix still has to agree.
+    return RANK[level] >= RANK["district"] and code[:4] == state.code[:4]
+
+
+def _numbered(kind: str, start: int, end: int, at_end: bool, text: str, state: _State) -> None:
+    """Label one numbered token by its kind and what came before it."""
+    prev = state.last()
+    if kind == "distance":
+        label = "distance"
+    elif kind == "house":
+        label = "houseno"
+    elif kind == "cell":
+        label = "cellno"
+    elif kind == "floor":
+        label = "floorno"
+    elif kind == "room":
+        label = "roomno"
+    elif kind == "group":
+        label = "village_group"
+    elif kind == "hao":
+        label = "roadno" if prev in ("road", "intersection", "") else "houseno"
+    elif kind == "lane":
+        label = "road" if prev == "road" else "roadno"
+    elif kind == "part":
+        if text[end - 2 : end] == "号院":
+            label = "poi"
+        else:
+            label = "subpoi" if prev in ("poi", "subpoi", "houseno") else "poi"
+    elif prev in ("cellno", "houseno", "floorno") and at_end:
+        label = "roomno"
+    elif "-" in text[start:end] and prev not in ("road",):
+        label = "detail"
+    elif prev == "road":
+        label = "roadno"
+    else:
+        return
+    state.emit(label, start, end)
+
+
+def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> None:
+    """Split a run of named text at typed suffixes and label the pieces."""
+    a = _admin(text, a, gazetteer, state)
+    a = _absorb_short(text, a, b, state)
+    cur = a
+    # (kind, start, end, where the suffix starts)
+    pieces: list[tuple[str, int, int, int]] = []
+    for m in SUFFIX.finditer(text, a, b):
+        kind = m.lastgroup or ""
+        body = m.start() - cur
+        if kind == "road":
+            if body == 0 and pieces and pieces[-1][0] == "poi" and pieces[-1][2] == cur:
+                # 花园 + 路 → 花园路: the suffix turns the previous piece into a road name.
+                start = pieces.pop()[1]
+                pieces.append(("road", start, m.end(), m.start()))
+                cur = m.end()
+                continue
+            if body < 1:
+                continue
+        elif kind == "intersection":
+            if text[m.start()] == "路" and body > 0:
+                pieces.append(("road", cur, m.start() + 1, m.start()))
+                pieces.append(("intersection", m.start() + 1, m.end(), m.start() + 1))
+                cur = m.end()
+                continue
+            if body > 0:
+                pieces.append(("rest", cur, m.start(), m.start()))
+                cur = m.start()
+        elif body == 0 and pieces and (kind, pieces[-1][0]) in _MERGE_INTO:
+            # 乐一村 + 村委会, 杨园街 + 街道: the second suffix completes the first name.
+            start = pieces.pop()[1]
+            pieces.append((kind, start, m.end(), m.start()))
+            cur = m.end()
+            continue
+        elif kind in ("town", "community"):
+            if body < 2 or state.placed or any(p[0] in _PLACE for p in pieces):
+                continue
+        elif kind == "poi" and body < (
+            _SINGLE_POI_SUFFIX_MIN_BODY if m.end() - m.start() == 1 else 1
+        ):
+            continue
+        pieces.append((kind, cur, m.end(), m.start()))
+        cur = m.end()
+    if cur < b:
+        pieces.append(("rest", cur, b, b))
+    for kind, start, end, _ in pieces:
+        _piece(text, kind, start, end, state)
+
+
+def _absorb_short(text: str, a: int, b: int, state: _State) -> int:
+    """Undo a short admin name that is really the head of the next name (嘉善大道, 下沙开发区).
+
+    Returns the position the chunk should start from.
+    """
+    if not state.out or len(state.out) - 1 not in state.short or state.out[-1][2] != a:
+        return a
+    m = SUFFIX.search(text, a, b)
+    if m is None or m.lastgroup not in ("road", "poi", "devzone"):
+        return a
+    if m.lastgroup == "devzone" or m.start() - a <= 1:
+        start = state.out.pop()[1]
+        state.short.discard(len(state.out))
+        return start
+    return a
+
+
+def _road_keep(word: str) -> int:
+    """How many trailing characters of an over-long road piece are the road name itself.
+
+    Road names are short: two characters plus optional direction or ordinal infixes
+    (长发中路, 纬三路) plus the suffix; what precedes them is a village or place name.
+    """
+    tail = ROAD_TAIL.search(word)
+    suffix = len(tail.group(0)) if tail else 1
+    infix = 0
+    while infix < 2 and word[-suffix - infix - 1] in _ROAD_INFIX:
+        infix += 1
+    return suffix + infix + 2
+
+
+def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
+    """Emit one piece, resolving POI versus sub-POI and splitting assist words off."""
+    word = text[start:end]
+    if kind == "road" and word[0] in CONNECTIVE and state.last() == "road" and len(word) > 2:
+        start, word = start + 1, word[1:]
+    if kind == "rest":
+        if word in _ASSIST_WORDS:
+            state.emit("assist", start, end)
+            return
+        if word in CONNECTIVE:
+            return
+        head = ASSIST_HEAD.match(word)
+        if head and len(word) - head.end() >= 2:
+            state.emit("assist", start, start + head.end())
+            _piece(text, "rest", start + head.end(), end, state)
+            return
+        m = ASSIST_TAIL.search(word)
+        if m and m.start() > 0 and len(word) - m.start() >= 2:
+            _piece(text, "rest", start, start + m.start(), state)
+            state.emit("assist", start + m.start(), end)
+            return
+        kind = "poi"
+    if kind == "road" and end - start > 6:
+        keep = _road_keep(word)
+        if keep < len(word) - 1:
+            lead = "community" if state.last() in ("town", "community") else "poi"
+            state.emit(lead, start, end - keep)
+            start = end - keep
+    if kind == "poi":
+        m = SUBPOI_TAIL.search(word)
+        if m and m.start() >= 2 and POI_END.search(word, 0, m.start()):
+            _piece(text, "poi", start, start + m.start(), state)
+            state.emit("subpoi", start + m.start(), end)
+            return
+        prev = state.last()
+        kind = "subpoi" if prev in ("poi", "subpoi", "houseno", "floorno") else "poi"
+    state.emit(kind, start, end)

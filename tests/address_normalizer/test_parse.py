@@ -1,0 +1,109 @@
+"""Parsing: labels on concrete addresses, spans over the original text as a property."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from address_normalizer import LABELS, national, parse
+
+PARTS = st.sampled_from(
+    ["浙江省", "杭州市", "西湖区", "南湖", "解放街道", "三墩镇", "文三路", "中山东路", "１２号",
+     "阳光小区", "三号楼", "二单元", "一零二室", "5楼", "附近", "（东门）", " ", "⻄", "A座",
+     "城北工业园区", "五组", "张家村", "与", "交叉口", "100米"]
+)  # fmt: skip
+
+
+def labels(text: str) -> list[tuple[str, str]]:
+    return [(c.label, c.text) for c in parse(text).components]
+
+
+def test_full_hierarchy() -> None:
+    assert labels("浙江省杭州市西湖区文三路12号") == [
+        ("prov", "浙江省"),
+        ("city", "杭州市"),
+        ("district", "西湖区"),
+        ("road", "文三路"),
+        ("roadno", "12号"),
+    ]
+
+
+def test_town_road_and_poi() -> None:
+    assert labels("余杭区乔司街道博卡路8号博卡制衣") == [
+        ("district", "余杭区"),
+        ("town", "乔司街道"),
+        ("road", "博卡路"),
+        ("roadno", "8号"),
+        ("poi", "博卡制衣"),
+    ]
+
+
+def test_building_unit_floor() -> None:
+    got = labels("阳光小区3幢2单元5层")
+    assert got == [("poi", "阳光小区"), ("houseno", "3幢"), ("cellno", "2单元"), ("floorno", "5层")]
+
+
+def test_trailing_room_number() -> None:
+    assert labels("阳光小区3幢2单元301")[-1] == ("roomno", "301")
+
+
+def test_village_and_group() -> None:
+    assert labels("镇安县云盖寺镇腰庄河村三组") == [
+        ("district", "镇安县"),
+        ("town", "云盖寺镇"),
+        ("community", "腰庄河村"),
+        ("village_group", "三组"),
+    ]
+
+
+def test_devzone() -> None:
+    got = labels("萧山经济技术开发区建设路1号")
+    assert ("devzone", "萧山经济技术开发区") in got
+
+
+def test_intersection_and_assist() -> None:
+    got = labels("莫干山路与文一路交叉口东100米加油站")
+    assert ("intersection", "交叉口") in got
+    assert ("assist", "东") in got or ("distance", "100米") in got
+    assert ("road", "文一路") in got
+
+
+def test_short_forms_need_context() -> None:
+    assert labels("杭州大厦")[0] == ("poi", "杭州大厦")
+
+
+def test_municipality_is_city() -> None:
+    assert labels("上海市静安区共和新路1号")[0] == ("city", "上海市")
+
+
+def test_injected_gazetteer_names_are_recognised() -> None:
+    local = national().extend([("community", "梅湾社区", ("梅湾街",))])
+    got = [(c.label, c.text) for c in parse("南湖区梅湾中山路1号", gazetteer=local).components]
+    assert ("community", "梅湾") in got
+
+
+def test_spans_on_full_width_input() -> None:
+    text = "浙江省　杭州市（西湖区）文三路１２号"
+    for comp in parse(text).components:
+        assert text[comp.start : comp.end] == comp.text
+
+
+def test_normalized_matches_normalize() -> None:
+    from address_normalizer import normalize
+
+    text = "浙江省杭州市西湖区文三路十二号"
+    assert parse(text).normalized == normalize(text) == "西湖区文三路12号"
+
+
+@pytest.mark.parametrize("text", ["文三路12号", "阳光小区"])
+def test_labels_are_known(text: str) -> None:
+    assert all(c.label in LABELS for c in parse(text).components)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PARTS, min_size=1, max_size=10).map("".join).filter(str.strip))
+def test_spans_round_trip(text: str) -> None:
+    last_end = 0
+    for comp in parse(text).components:
+        assert text[comp.start : comp.end] == comp.text
+        assert last_end <= comp.start < comp.end <= len(text)
+        last_end = comp.end
