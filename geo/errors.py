@@ -17,6 +17,7 @@ __all__ = [
     "NotFoundError",
     "OnemapError",
     "PayloadTooLargeError",
+    "PreconditionRequiredError",
     "RateLimitedError",
     "RejectedRecordsError",
     "StoreUnavailableError",
@@ -111,3 +112,9 @@ class PayloadTooLargeError(OnemapError):
     """Raised when a body or a batch exceeds its configured limit."""
 
     code = "payload_too_large"
+
+
+class PreconditionRequiredError(OnemapError):
+    """Raised when a write that must name the version it edits (If-Match) does not."""
+
+    code = "precondition_required"
