@@ -188,6 +188,16 @@ class Store(AccessMixin, AddressMixin, EditingMixin, ABC):
         with self.engine.connect() as conn:
             return [area_from_row(r) for r in conn.execute(stmt)]
 
+    def level_bounds(self, level: Level) -> tuple[float, float, float, float] | None:
+        """The lon/lat extent of a level's current areas, for collection metadata."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(func.min(areas.c.minx), func.min(areas.c.miny),
+                       func.max(areas.c.maxx), func.max(areas.c.maxy))
+                .where(areas.c.valid_to.is_(None), areas.c.level == level.value)
+            ).one()  # fmt: skip
+        return None if row[0] is None else (row[0], row[1], row[2], row[3])
+
     def area_history(self, code: str) -> list[AreaRecord]:
         """Every stored version of an area, oldest first."""
         level_of_code(code)
