@@ -144,7 +144,11 @@ def _serve(settings: Settings, *, admin_key: str | None = None) -> None:
     if admin_key:
         # On a line of its own, so scripts can pick it up: grep '^admin key: '.
         print(f"admin key: {admin_key}", flush=True)
-        console.print(f"  try: curl -H 'X-API-Key: {admin_key}' '{base}/v1/areas?level=district'")
+        console.print(
+            f"  try: curl -H 'X-API-Key: {admin_key}' '{base}/v1/areas?level=district'",
+            soft_wrap=True,
+            markup=False,
+        )
     console.print(f"  API docs        {base}/docs")
     console.print(f"  districts       {base}/v1/areas?level=district")
     console.print(f"  readiness       {base}/readyz")
