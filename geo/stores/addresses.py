@@ -1,26 +1,34 @@
-"""The standard address library in the store: bulk loads, reads, codes.
+"""The standard address library in the store: bulk loads, single adds, listing, snapshots.
 
-Plain SQL shared by both backends; mixed into :class:`geo.stores.base.Store`.
+Plain SQL shared by both backends; mixed into :class:`geo.stores.base.Store`. Every write is
+one changeset with its audit entry in the same transaction. The area chain columns (district …
+micro_grid) are derived from the boundaries when an address is written; they make the
+``area`` filter and key scopes an indexed equality test.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import _GeneratorContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, Row, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
-from geo.errors import NotFoundError, RejectedRecordsError
-from geo.levels import LEVELS
+from geo.areas import Page
+from geo.errors import ConflictError, NotFoundError, RejectedRecordsError
+from geo.levels import LEVELS, level_of_code
 from geo.records import AddressRecord, Changeset
-from geo.schema import addresses
+from geo.schema import addresses, areas
 from geo.stores.access import write_audit
 
-__all__ = ["ADDRESS_COLUMNS", "AddressMixin"]
+__all__ = ["ADDRESS_COLUMNS", "AddressMixin", "AddressQuery", "AddressTable", "AreaLabel"]
 
 ADDRESS_COLUMNS = (
     "code",
@@ -33,10 +41,82 @@ ADDRESS_COLUMNS = (
     *(level.value for level in LEVELS),
 )
 _CHUNK = 5000
+_LOAD_BATCH = 50_000
 
 
 def _noop_progress(stage: str, done: int, total: int) -> None:
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class AddressQuery:
+    """Filters for listing addresses.
+
+    Attributes
+    ----------
+    area : str, optional
+        An area code of any level: the addresses whose chain passes through it (its subtree).
+    within : str, optional
+        The caller's scope, another area code; both filters apply together.
+    limit, offset : int
+        The page.
+    """
+
+    area: str | None = None
+    within: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AreaLabel:
+    """What an answer shows of an area: enough to name it, not its geometry."""
+
+    code: str
+    name: str
+    kind: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AddressTable:
+    """All current addresses as columns, the form the geocoder is built from.
+
+    Columns rather than records: at a million addresses a list of dataclasses costs seconds
+    to build and hundreds of megabytes, parallel lists and arrays much less.
+    """
+
+    ids: npt.NDArray[np.int64]
+    codes: list[str]
+    full_text: list[str]
+    components: list[dict[str, str]]
+    aliases: list[tuple[str, ...]]
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def address_from_row(row: Row[Any]) -> AddressRecord:
+    return AddressRecord(
+        id=row.id,
+        code=row.code,
+        full_text=row.full_text,
+        components=dict(row.components or {}),
+        lon=row.lon,
+        lat=row.lat,
+        aliases=tuple(row.aliases or ()),
+        status=row.status,
+        areas={level.value: getattr(row, level.value) for level in LEVELS},
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+    )
+
+
+def _area_filter(code: str, field: str) -> Any:
+    """Equality on the chain column of the code's level: the subtree, through an index."""
+    level = level_of_code(code, field=field)
+    return addresses.c[level.value] == code
 
 
 class AddressMixin:
@@ -56,6 +136,9 @@ class AddressMixin:
             effective_at: datetime | None,
         ) -> Changeset: ...
 
+        def _write_transaction(self) -> _GeneratorContextManager[Connection]: ...
+
+    # -- writes --------------------------------------------------------------------------------
     def add_addresses(
         self,
         frame: pd.DataFrame,
@@ -65,68 +148,161 @@ class AddressMixin:
         effective_at: datetime | None = None,
         progress: Callable[[str, int, int], None] | None = None,
         key_id: str | None = None,
+        action: str = "addresses.create",
     ) -> Changeset:
-        """Store a table of standard addresses (:data:`ADDRESS_COLUMNS`) in one changeset."""
+        """Store a table of standard addresses (:data:`ADDRESS_COLUMNS`) in one changeset.
+
+        The caller validated the rows (:func:`geo.imports.prepare_addresses`); a code that is
+        already current raises :class:`ConflictError` and nothing is stored.
+        """
         report = progress or _noop_progress
         missing = [c for c in ADDRESS_COLUMNS if c not in frame.columns]
         if missing:
             raise RejectedRecordsError(f"address table lacks columns: {', '.join(missing)}")
-        with self.engine.begin() as conn:
-            changeset = self._new_changeset(
-                conn, author=author, reason=reason, operation="addresses", effective_at=effective_at
-            )
-            total = len(frame)
-            for start in range(0, total, _CHUNK):
-                chunk = frame.iloc[start : start + _CHUNK]
-                conn.execute(insert(addresses), list(self._address_rows(chunk, changeset)))
-                report("addresses", min(start + _CHUNK, total), total)
-            write_audit(
-                conn,
-                actor=author,
-                key_id=key_id,
-                action="addresses.create",
-                target=f"{total} addresses",
-                changeset_id=changeset.id,
-                after={"reason": reason, "count": total},
-            )
+        total = len(frame)
+        try:
+            with self._write_transaction() as conn:
+                changeset = self._new_changeset(
+                    conn, author=author, reason=reason, operation="addresses",
+                    effective_at=effective_at,
+                )  # fmt: skip
+                for start in range(0, total, _CHUNK):
+                    chunk = frame.iloc[start : start + _CHUNK]
+                    conn.execute(insert(addresses), list(_address_rows(chunk, changeset)))
+                    report("addresses", min(start + _CHUNK, total), total)
+                target = str(frame["code"].iloc[0]) if total == 1 else f"{total} addresses"
+                write_audit(
+                    conn, actor=author, key_id=key_id, action=action, target=target,
+                    changeset_id=changeset.id, after={"reason": reason, "count": total},
+                )  # fmt: skip
+        except IntegrityError:
+            # Two writers raced for one code: the partial unique index refused the second.
+            raise ConflictError(
+                "an address code in this batch was stored meanwhile; nothing was stored",
+                field="code",
+            ) from None
         return changeset
 
-    @staticmethod
-    def _address_rows(chunk: pd.DataFrame, changeset: Changeset) -> Iterator[dict[str, Any]]:
-        points = np.asarray(
-            shapely.points(chunk["lon"].to_numpy(np.float64), chunk["lat"].to_numpy(np.float64))
-        )
-        level_names = [level.value for level in LEVELS]
-        for record, point in zip(chunk.to_dict("records"), points, strict=True):
-            row = {name: record[name] for name in ADDRESS_COLUMNS}
-            row["aliases"] = list(record["aliases"] or [])
-            row["components"] = dict(record["components"])
-            for name in level_names:
-                row[name] = record[name] or None
-            row.update(geom=point, version=changeset.id, valid_from=changeset.effective_at)
-            yield row
+    def add_address(
+        self, row: Mapping[str, Any], *, author: str, reason: str, key_id: str | None = None
+    ) -> tuple[AddressRecord, Changeset]:
+        """Store one validated address (a row in the shape of :data:`ADDRESS_COLUMNS`).
 
+        Returns the stored record with its id, which the API hands back to the editor, and
+        the changeset that wrote it.
+        """
+        frame = pd.DataFrame([{name: row.get(name) for name in ADDRESS_COLUMNS}])
+        changeset = self.add_addresses(
+            frame, author=author, reason=reason, key_id=key_id, action="address.create"
+        )
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(addresses).where(
+                    addresses.c.code == str(row["code"]), addresses.c.version == changeset.id
+                )
+            ).one()
+        return address_from_row(found), changeset
+
+    # -- reads ---------------------------------------------------------------------------------
     def address_codes(self) -> set[str]:
         """Codes of the current standard addresses, to refuse duplicates on import."""
         with self.engine.connect() as conn:
             stmt = select(addresses.c.code).where(addresses.c.valid_to.is_(None))
             return set(conn.execute(stmt).scalars())
 
+    def address_codes_with_prefix(self, prefix: str) -> set[str]:
+        """Current codes starting with ``prefix`` (an index range scan on both backends)."""
+        code = addresses.c.code
+        stmt = select(code).where(
+            addresses.c.valid_to.is_(None),
+            code >= prefix,
+            code < prefix + "\U0010ffff",
+            code.startswith(prefix, autoescape=True),
+        )
+        with self.engine.connect() as conn:
+            return set(conn.execute(stmt).scalars())
+
     def get_address(self, address_id: int) -> AddressRecord:
+        """One address by id (current or historic)."""
         with self.engine.connect() as conn:
             row = conn.execute(select(addresses).where(addresses.c.id == address_id)).first()
         if row is None:
             raise NotFoundError(f"no address with id {address_id}", field="id")
-        return AddressRecord(
-            id=row.id,
-            code=row.code,
-            full_text=row.full_text,
-            components=dict(row.components),
-            lon=row.lon,
-            lat=row.lat,
-            aliases=tuple(row.aliases or ()),
-            status=row.status,
-            areas={level.value: getattr(row, level.value) for level in LEVELS},
-            valid_from=row.valid_from,
-            valid_to=row.valid_to,
-        )
+        return address_from_row(row)
+
+    def list_addresses(self, query: AddressQuery) -> Page[AddressRecord]:
+        """Current addresses in id order, filtered to an area's subtree and the caller's scope.
+
+        Raises
+        ------
+        InvalidInputError
+            If ``area`` is not an area code (``field="area"``).
+        """
+        stmt = select(addresses).where(addresses.c.valid_to.is_(None))
+        if query.area is not None:
+            stmt = stmt.where(_area_filter(query.area, "area"))
+        if query.within is not None:
+            stmt = stmt.where(_area_filter(query.within, "scope"))
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+            rows = conn.execute(
+                stmt.order_by(addresses.c.id).limit(query.limit).offset(query.offset)
+            ).all()
+        return Page([address_from_row(r) for r in rows], int(total), query.limit, query.offset)
+
+    def area_labels(self, codes: Iterable[str]) -> dict[str, AreaLabel]:
+        """Names and kinds of some current areas, for answers that show an address's chain."""
+        wanted = sorted({c for c in codes if c})
+        found: dict[str, AreaLabel] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), _CHUNK):
+                rows = conn.execute(
+                    select(areas.c.code, areas.c.name, areas.c.kind).where(
+                        areas.c.valid_to.is_(None), areas.c.code.in_(wanted[start : start + _CHUNK])
+                    )
+                )
+                found.update({code: AreaLabel(code, name, kind) for code, name, kind in rows})
+        return found
+
+    def address_table(self) -> AddressTable:
+        """Every current address as columns, read in batches (what the geocoder loads)."""
+        cols = (addresses.c.id, addresses.c.code, addresses.c.full_text, addresses.c.components,
+                addresses.c.aliases, addresses.c.lon, addresses.c.lat)  # fmt: skip
+        stmt = select(*cols).where(addresses.c.valid_to.is_(None)).order_by(addresses.c.id)
+        ids: list[int] = []
+        codes: list[str] = []
+        texts: list[str] = []
+        comps: list[dict[str, str]] = []
+        aliases: list[tuple[str, ...]] = []
+        lon: list[float] = []
+        lat: list[float] = []
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=_LOAD_BATCH).execute(stmt)
+            for part in result.partitions():
+                for id_, code, text, comp, alias, x, y in part:
+                    ids.append(id_)
+                    codes.append(code)
+                    texts.append(text)
+                    comps.append(comp or {})
+                    aliases.append(tuple(alias or ()))
+                    lon.append(x)
+                    lat.append(y)
+        return AddressTable(
+            np.asarray(ids, dtype=np.int64), codes, texts, comps, aliases,
+            np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64),
+        )  # fmt: skip
+
+
+def _address_rows(chunk: pd.DataFrame, changeset: Changeset) -> Iterator[dict[str, Any]]:
+    points = np.asarray(
+        shapely.points(chunk["lon"].to_numpy(np.float64), chunk["lat"].to_numpy(np.float64))
+    )
+    level_names = [level.value for level in LEVELS]
+    for record, point in zip(chunk.to_dict("records"), points, strict=True):
+        row = {name: record[name] for name in ADDRESS_COLUMNS}
+        row["aliases"] = list(record["aliases"] or [])
+        row["components"] = dict(record["components"])
+        for name in level_names:
+            row[name] = record[name] or None
+        row.update(geom=point, version=changeset.id, valid_from=changeset.effective_at)
+        yield row

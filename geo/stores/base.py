@@ -26,6 +26,7 @@ from geo.schema import addresses, areas, changesets
 from geo.stores.access import AccessMixin, write_audit
 from geo.stores.addresses import ADDRESS_COLUMNS, AddressMixin
 from geo.stores.editing import EditingMixin
+from geo.stores.reports import ReportMixin
 from geo.validation import check_within_parents, to_multipolygon, validate_areas
 
 __all__ = ["ADDRESS_COLUMNS", "ProgressFn", "Store", "area_from_row", "valid_at"]
@@ -63,7 +64,7 @@ def area_from_row(row: Row[Any]) -> AreaRecord:
     )
 
 
-class Store(AccessMixin, AddressMixin, EditingMixin, ABC):
+class Store(AccessMixin, AddressMixin, ReportMixin, EditingMixin, ABC):
     """A store of areas with full history, standard addresses and the changesets that wrote them."""
 
     backend: ClassVar[str]

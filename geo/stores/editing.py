@@ -117,6 +117,9 @@ class EditingMixin:
             self, conn: Connection, level: Level, codes: set[str]
         ) -> dict[str, BaseGeometry]: ...
         def get_area(self, code: str, *, as_of: datetime | None = None) -> AreaRecord: ...
+        def _move_reports(
+            self, conn: Connection, outcome: EditOutcome, changeset: Changeset
+        ) -> None: ...
         def current_areas(
             self, level: Level | None = None, *, as_of: datetime | None = None
         ) -> list[AreaRecord]: ...
@@ -196,6 +199,7 @@ class EditingMixin:
             if rows:
                 conn.execute(insert(areas), rows)
             self._move_addresses(conn, outcome)
+            self._move_reports(conn, outcome, changeset)
             write_audit(
                 conn,
                 actor=author,
