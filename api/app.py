@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from api.auth import KeyCache
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, RateLimiter
-from api.routers import areas, audit, health
+from api.routers import areas, audit, edits, health, ogc
 from api.settings import Settings
 from geo.stores import open_store
 
@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(areas.router)
+    app.include_router(edits.router)
+    app.include_router(ogc.router)
     app.include_router(audit.router)
     return app
 
