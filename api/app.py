@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from api.auth import KeyCache
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, RateLimiter
-from api.routers import areas, audit, edits, health, ogc
+from api.routers import areas, audit, editor, edits, health, ogc
 from api.settings import Settings
 from geo.stores import open_store
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(areas.router)
     app.include_router(edits.router)
     app.include_router(ogc.router)
+    app.include_router(editor.router)
     app.include_router(audit.router)
     return app
 

@@ -1,0 +1,141 @@
+"""The boundary editor in real headless Chromium: drag a vertex, preview, save, check the store."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+import shapely
+
+from geo.access import Role
+from geo.levels import Level
+from geo.records import NewArea
+from geo.stores import Store
+from tests.api.test_demo import free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+X0, Y0, D = 120.750, 30.740, 0.005
+COMMUNITY = "330402007001"
+GRID_A, GRID_B = f"{COMMUNITY}001", f"{COMMUNITY}002"
+SEED = [
+    NewArea("330402", Level.DISTRICT, "南湖区", shapely.box(X0, Y0, X0 + 2 * D, Y0 + D)),
+    NewArea("330402007", Level.STREET, "建设街道", shapely.box(X0, Y0, X0 + 2 * D, Y0 + D),
+            parent_code="330402"),
+    NewArea(COMMUNITY, Level.COMMUNITY, "百福弄社区", shapely.box(X0, Y0, X0 + 2 * D, Y0 + D),
+            parent_code="330402007"),
+    NewArea(GRID_A, Level.GRID, "百福弄社区第1网格", shapely.box(X0, Y0, X0 + D, Y0 + D),
+            parent_code=COMMUNITY, kind="basic"),
+    NewArea(GRID_B, Level.GRID, "百福弄社区第2网格", shapely.box(X0 + D, Y0, X0 + 2 * D, Y0 + D),
+            parent_code=COMMUNITY, kind="basic"),
+]  # fmt: skip
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+def chromium_or_skip() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing in CI (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+
+
+@pytest.fixture
+def server(empty_store: Store, tmp_path: Path) -> Iterator[tuple[str, str, Store]]:
+    chromium_or_skip()
+    empty_store.add_areas(SEED, author="seed", reason="seed")
+    key = empty_store.create_key(name="测绘员", role=Role.EDITOR)[1]
+    port = free_port()
+    env = {**os.environ, "ONEMAP_DATABASE_URL": empty_store.url, "ONEMAP_DATA_DIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.app:app_from_env", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    yield base, key, empty_store
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_an_editor_moves_a_grid_boundary_end_to_end(server: tuple[str, str, Store]) -> None:
+    base, key, store = server
+    before_a = store.get_area(GRID_A)
+    outside: list[str] = []
+    failed: list[str] = []
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+
+        def guard(route) -> None:  # type: ignore[no-untyped-def]
+            host = urlparse(route.request.url).hostname
+            if host in ("127.0.0.1", "localhost"):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", guard)
+        page.on("requestfailed", lambda request: failed.append(request.url))
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto(f"{base}/editor")
+        page.fill("#key", key)
+        page.click("#login button")
+        page.wait_for_selector("#work:not([hidden])")
+        page.fill("#code", GRID_A)
+        page.click("#load")
+        page.wait_for_selector("#current:not(:empty)")
+        page.wait_for_selector(".marker-icon:not(.marker-icon-middle)")
+        # The grid's north-east corner lies on the edge it shares with grid B: drag it east.
+        corner = page.evaluate(
+            "([lat, lon]) => {"
+            " const p = window.onemapEditor.map.latLngToContainerPoint([lat, lon]);"
+            " const r = document.getElementById('map').getBoundingClientRect();"
+            " return [p.x + r.left, p.y + r.top]; }",
+            [Y0 + D, X0 + D],
+        )
+        page.mouse.move(corner[0], corner[1])
+        page.mouse.down()
+        page.mouse.move(corner[0] + 30, corner[1] + 5, steps=8)
+        page.mouse.up()
+        page.fill("#neighbour", GRID_B)
+        page.fill("#reason", "新建小区, 边界东移")
+        page.click("#preview")
+        page.wait_for_selector("#status.ok >> text=预览通过")
+        assert "影响" in page.inner_text("#impact")
+        page.click("#save")
+        page.wait_for_selector("#status.ok >> text=已保存")
+        page.click("#history")
+        page.wait_for_selector("#versions li >> nth=1")
+        shot = page.screenshot(path=os.environ.get("ONEMAP_EDITOR_SCREENSHOT"))
+        browser.close()
+    assert outside == [] and failed == []
+    after_a, after_b = store.get_area(GRID_A), store.get_area(GRID_B)
+    assert after_a.version > before_a.version and after_b.version == after_a.version
+    assert after_a.geometry.area > before_a.geometry.area
+    assert abs(after_a.geometry.area + after_b.geometry.area - 2 * D * D) < 1e-12
+    assert store.list_changesets().items[0].reason == "新建小区, 边界东移"
+    assert len(shot) > 10_000
+
+
+def test_the_editor_page_loads_nothing_from_outside(server: tuple[str, str, Store]) -> None:
+    base, _, _ = server
+    page_html = httpx.get(f"{base}/editor").text
+    assert "http://" not in page_html and "https://" not in page_html
+    assets = ("leaflet-1.9.4/leaflet.js", "leaflet-geoman-2.20.2/leaflet-geoman.min.js")
+    for asset in (*(f"vendor/{a}" for a in assets), "editor/editor.js"):
+        assert httpx.get(f"{base}/static/{asset}").status_code == 200
