@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from api.auth import KeyCache
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, RateLimiter
-from api.routers import areas, audit, editor, edits, health, ogc
+from api.routers import areas, audit, docs, editor, edits, health, ogc
 from api.settings import Settings
 from geo.stores import open_store
 
@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by api.routers.docs from vendored assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.key_cache = KeyCache(ttl=settings.key_cache_seconds)
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(edits.router)
     app.include_router(ogc.router)
     app.include_router(editor.router)
+    app.include_router(docs.router)
     app.include_router(audit.router)
     return app
 

@@ -149,7 +149,9 @@ def test_health_and_readiness(client: TestClient, empty_client: TestClient) -> N
 def test_openapi_documents_the_contract(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert {"/v1/areas", "/v1/areas/{code}", "/healthz", "/readyz"} <= set(spec["paths"])
-    assert client.get("/docs").status_code == 200
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/static/vendor/swagger-ui" in page.text
+    assert "http://" not in page.text and "https://" not in page.text  # no CDN, no validator
 
 
 def test_unknown_route_is_a_json_404(client: TestClient) -> None:
