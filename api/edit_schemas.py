@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any, Literal
 
@@ -88,6 +89,8 @@ class EditAnswer(PreviewAnswer):
 def geometry_from(data: dict[str, Any] | None, *, field: str) -> BaseGeometry:
     if not data:
         raise InvalidInputError("geometry is missing", field=field)
+    if not _finite(data.get("coordinates")):
+        raise InvalidInputError("geometry has NaN or infinite coordinates", field=field)
     try:
         geom = shape(data)
     except Exception as exc:  # shapely raises several types for malformed GeoJSON
@@ -97,6 +100,15 @@ def geometry_from(data: dict[str, Any] | None, *, field: str) -> BaseGeometry:
     if not shapely.is_valid_input(geom):
         raise InvalidInputError("geometry has unusable coordinates", field=field)
     return geom
+
+
+def _finite(value: Any) -> bool:
+    """False when any number in (nested) coordinates is NaN or infinite."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list | tuple):
+        return all(_finite(v) for v in value)
+    return True
 
 
 def new_area_from(feature: FeatureIn) -> NewArea:

@@ -96,7 +96,13 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [
-        {"field": _field_name(tuple(err.get("loc", ()))), "message": err.get("msg", "invalid")}
+        {
+            # A body that is not JSON at all is located by a character offset: name the body.
+            "field": "body"
+            if err.get("type") == "json_invalid"
+            else _field_name(tuple(err.get("loc", ()))),
+            "message": err.get("msg", "invalid"),
+        }
         for err in exc.errors()
     ]
     first = problems[0] if problems else {"field": "body", "message": "invalid request"}
@@ -109,7 +115,11 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+    # Starlette raises these itself: an unknown path or method, a body it cannot decode.
+    field = {404: "path", 405: "method"}.get(exc.status_code, "body")
+    return error_response(
+        exc.status_code, code, str(exc.detail), {"field": field}, headers=exc.headers
+    )
 
 
 async def _store_down(request: Request, exc: Exception) -> JSONResponse:

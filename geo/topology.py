@@ -51,6 +51,7 @@ class Problem:
     codes: tuple[str, ...]
     geometry: BaseGeometry | None = None
     area_m2: float | None = None
+    field: str = "geometry"  # the input at fault, for the error answer
 
     def as_feature(self) -> dict[str, Any]:
         return {

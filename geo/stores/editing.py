@@ -59,7 +59,13 @@ class EditOutcome:
 
 
 def _rejection_problem(r: Rejection) -> Problem:
-    return Problem("invalid_record", "error", f"{r.code}: {r.field}: {r.reason}", (r.code or "",))
+    return Problem(
+        "invalid_record",
+        "error",
+        f"{r.code}: {r.field}: {r.reason}",
+        (r.code or "",),
+        field=r.field,
+    )
 
 
 class EditingMixin(ImpactMixin):
@@ -156,10 +162,10 @@ class EditingMixin(ImpactMixin):
             outcome = self._evaluate(conn, plan, tolerances, adjust_neighbours, lock=True)
             if not outcome.ok:
                 errors = [p for p in outcome.problems if p.severity == "error"]
+                more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
                 raise TopologyError(
-                    f"edit refused: {errors[0].message}"
-                    + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""),
-                    field="geometry",
+                    f"edit refused: {errors[0].message}{more}",
+                    field=errors[0].field,
                     details=outcome.problem_features(),
                 )
             changeset = self._new_changeset(
@@ -245,6 +251,8 @@ class EditingMixin(ImpactMixin):
         current = self._area_rows(conn, list(plan.touched), lock=lock)
         self._check_versions(plan, current)
         problems = self._record_problems(conn, plan, current)
+        if problems:  # a malformed record: its geometry cannot be measured or placed
+            return EditOutcome(plan, problems, Impact(), current)
         plan = self._with_descendants(conn, plan, current, problems)
         if adjust_neighbours:
             plan = self._adjusted(conn, plan)
