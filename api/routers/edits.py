@@ -213,7 +213,10 @@ def list_changesets(key: Viewer, store: StoreDep, page: PageDep) -> dict[str, An
 
 @router.post("/v1/changesets/{changeset_id}/revert", response_model=EditAnswer, responses=ERRORS)
 def revert_changeset(
-    changeset_id: Annotated[int, Path(ge=1)], body: RevertRequest, key: Editor, store: StoreDep
+    changeset_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: RevertRequest,
+    key: Editor,
+    store: StoreDep,
 ) -> JSONResponse:
     """Undo a changeset with a new changeset restoring the earlier state (409 if changed since)."""
     plan = store.plan_revert(changeset_id)
