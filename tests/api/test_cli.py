@@ -105,6 +105,19 @@ def test_import_reads_geopackage_and_reprojects(store: Store, tmp_path: Path) ->
     assert store.get_area("330402").geometry.symmetric_difference(DISTRICT).area < 1e-10
 
 
+def test_import_reads_a_shapefile(store: Store, tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"code": ["330402", "330402007"], "name": ["南湖区", "建设街道"]},
+        geometry=[DISTRICT, WEST],
+        crs=4490,
+    )
+    frame.to_file(tmp_path / "areas.shp", engine="pyogrio", encoding="utf-8")
+    result = run("import", "areas", str(tmp_path / "areas.shp"))
+    assert result.exit_code == 0, result.output
+    assert store.get_area("330402007").name == "建设街道"
+    assert store.get_area("330402007").parent_code == "330402"
+
+
 def test_import_of_unreadable_files_names_the_problem(store: Store, tmp_path: Path) -> None:
     broken = tmp_path / "broken.geojson"
     broken.write_text('{"type": "FeatureCollection", "features": [', "utf-8")
