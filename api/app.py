@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from api.auth import KeyCache
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, RateLimiter
-from api.routers import areas, audit, docs, editor, edits, health, ogc
+from api.routers import areas, audit, docs, editor, edits, health, locate, ogc
 from api.settings import Settings
 from geo.stores import open_store
 
@@ -45,9 +45,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store.upgrade()
         app.state.store = store
         log.info("onemap serving from the %s store", store.backend)
+        locator = locate.start_locator(app, store)
         try:
             yield
         finally:
+            locator.stop()
             store.dispose()
 
     app = FastAPI(
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
+    app.include_router(locate.router)
     app.include_router(health.router)
     app.include_router(areas.router)
     app.include_router(edits.router)

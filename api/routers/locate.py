@@ -1,0 +1,219 @@
+"""Point-in-grid for dispatch systems: the chain of areas covering a point, one or in bulk."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Query, Request, Security
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
+
+from api.auth import api_key_header, require
+from api.deps import parse_as_of
+from api.locate_io import AnswerWriter, TooManyPointsError, parse_batch
+from api.locate_schemas import (
+    FEATURE_COLLECTION_EXAMPLE,
+    BatchCodes,
+    BatchFull,
+    BatchRequest,
+    LocateResult,
+)
+from api.locate_settings import LocateSettings
+from api.schemas import ErrorBody
+from api.settings import Settings
+from geo.access import Role
+from geo.crs import Crs, convert_point
+from geo.errors import InvalidInputError, PayloadTooLargeError
+from geo.locator import Locator
+from geo.locator_service import LocatorHolder
+from geo.stores import Store
+
+__all__ = ["router", "start_locator"]
+
+router = APIRouter(prefix="/v1", tags=["locate"])
+
+JSON = "application/json"
+ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "bad lon/lat, crs, as_of or body"},
+    503: {"model": ErrorBody, "description": "the index is still loading"},
+}
+CRS_HELP = "wgs84 (default), cgcs2000, gcj02 (Amap, Tencent, WeChat) or bd09 (Baidu)"
+AS_OF_HELP = "ISO 8601 time: answer from the areas valid then (default: now)"
+# Slack on top of the points themselves for the largest body read (whitespace, properties).
+_BYTES_PER_POINT = 2_000
+# The dispatcher check, called inline: as a dependency, FastAPI would run this sync function in
+# the thread pool, a hop that costs more than locating the point. Keys are cached per worker, so
+# the store is asked (briefly blocking the loop) only once per key and cache period.
+_check_dispatcher = require(Role.DISPATCHER)
+ApiKeyHeader = Annotated[str | None, Security(api_key_header)]
+
+
+def start_locator(app: FastAPI, store: Store) -> LocatorHolder:
+    """Create the app's locator holder and start refreshing it (the lifespan calls this)."""
+    settings = LocateSettings()
+    holder = LocatorHolder(
+        store,
+        poll_interval=settings.poll_interval_s,
+        history_size=settings.as_of_cache_size,
+        build=lambda areas, version: Locator(areas, version, cell_m=settings.cell_m),
+    )
+    app.state.locator = holder
+    app.state.locate_settings = settings
+    return holder.start(wait=settings.wait_on_start)
+
+
+def _locator(request: Request, as_of: str | None) -> Locator:
+    holder: LocatorHolder = request.app.state.locator
+    if as_of is None or as_of == "":
+        return holder.current()
+    settings: Settings = request.app.state.settings
+    return holder.at(parse_as_of(as_of, settings))
+
+
+def _number(request: Request, name: str, low: float, high: float) -> float:
+    """A finite number in [low, high] from the query string, or a 422 naming ``name``."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        raise InvalidInputError(f"{name} is required", field=name)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInputError(f"{name} must be a number, got {raw[:40]!r}", field=name) from None
+    if not math.isfinite(value):
+        raise InvalidInputError(f"{name} must be a finite number, got {raw[:40]!r}", field=name)
+    if not low <= value <= high:
+        raise InvalidInputError(f"{name} must be between {low:g} and {high:g}, got {value}",
+                                field=name)  # fmt: skip
+    return value
+
+
+_SINGLE_PARAMETERS = [
+    {"name": "lon", "in": "query", "required": True, "description": "longitude in degrees",
+     "schema": {"type": "number", "minimum": -180, "maximum": 180}},
+    {"name": "lat", "in": "query", "required": True, "description": "latitude in degrees",
+     "schema": {"type": "number", "minimum": -90, "maximum": 90}},
+    {"name": "crs", "in": "query", "required": False, "description": CRS_HELP,
+     "schema": {"type": "string", "default": "wgs84"}},
+    {"name": "as_of", "in": "query", "required": False, "description": AS_OF_HELP,
+     "schema": {"type": "string", "format": "date-time"}},
+]  # fmt: skip
+
+
+@router.get(
+    "/locate",
+    response_model=LocateResult,
+    responses=ERRORS,
+    openapi_extra={"parameters": _SINGLE_PARAMETERS, "security": [{"APIKeyHeader": []}]},
+)
+async def locate(request: Request) -> Response:
+    """The areas covering one point at every level; on a shared edge the smallest code wins.
+
+    A point inside a community but in no grid answers the community with `grid` and
+    `micro_grid` null; a point outside every area answers `covered: false`.
+    """
+    # Parameters are read by hand: FastAPI's per-parameter machinery costs more than the
+    # lookup itself on this hot path. The OpenAPI text above documents them all the same.
+    _check_dispatcher(request, request.headers.get("x-api-key"))
+    lon = _number(request, "lon", -180.0, 180.0)
+    lat = _number(request, "lat", -90.0, 90.0)
+    crs = request.query_params.get("crs")
+    if crs is not None and crs != "wgs84" and crs != "cgcs2000":
+        source = Crs.parse(crs)
+        if source is not Crs.WGS84 and source is not Crs.CGCS2000:
+            lon, lat = convert_point(lon, lat, src=source, dst=Crs.CGCS2000)
+    as_of = request.query_params.get("as_of")
+    if as_of:  # building a past index can take seconds: keep it off the event loop
+        locator = await run_in_threadpool(_locator, request, as_of)
+    else:
+        locator = _locator(request, None)
+    positions = locator.locate_one(lon, lat) if math.isfinite(lon + lat) else [-1] * 5
+    return Response(AnswerWriter.of(locator).single(positions), media_type=JSON)
+
+
+# The same endpoint as a plain Starlette route placed before the documented one: it is matched
+# first and skips FastAPI's dependency solving, which on this hot path costs more than the
+# lookup. The FastAPI route above stays for the OpenAPI document (and answers identically).
+router.routes.insert(0, Route("/v1/locate", locate, methods=["GET"], include_in_schema=False))
+
+
+@router.post(
+    "/locate/batch",
+    responses={
+        200: {
+            "description": "one answer per point in input order; with a FeatureCollection, the "
+            "features with the areas added to their properties",
+            "content": {
+                JSON: {
+                    "schema": {
+                        "oneOf": [
+                            BatchFull.model_json_schema(
+                                ref_template="#/components/schemas/{model}"
+                            ),
+                            BatchCodes.model_json_schema(
+                                ref_template="#/components/schemas/{model}"
+                            ),
+                        ]
+                    }
+                }
+            },
+        },
+        413: {"model": ErrorBody, "description": "more than 100,000 points"},
+        **ERRORS,
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                JSON: {
+                    "schema": BatchRequest.model_json_schema(),
+                    "examples": {
+                        "points": {"value": {"crs": "gcj02", "points": [[120.7555, 30.7467]]}},
+                        "features": {"value": FEATURE_COLLECTION_EXAMPLE},
+                    },
+                }
+            },
+        }
+    },
+)
+async def locate_batch(
+    request: Request,
+    api_key: ApiKeyHeader,
+    fields: Annotated[
+        str, Query(pattern="^(full|codes)$", description="full area objects, or codes only")
+    ] = "full",
+    crs: Annotated[str | None, Query(description=CRS_HELP + "; overrides the body's")] = None,
+    as_of: Annotated[str | None, Query(description=AS_OF_HELP)] = None,
+) -> Response:
+    """Locate up to 100,000 points at once; answers come back in input order.
+
+    The body is `{"crs": "gcj02", "points": [[lon, lat], ...]}` or a GeoJSON FeatureCollection
+    of Point features. `fields=codes` answers with rows of five codes, the fastest form.
+    """
+    await run_in_threadpool(_check_dispatcher, request, api_key)
+    settings: LocateSettings = request.app.state.locate_settings
+    limit = settings.max_batch_points
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit * _BYTES_PER_POINT:
+        raise PayloadTooLargeError(f"the body is too large for {limit} points", field="points")
+    body = await request.body()
+    return await run_in_threadpool(_answer_batch, request, body, fields == "codes", crs, as_of)
+
+
+def _answer_batch(
+    request: Request, body: bytes, codes_only: bool, crs: str | None, as_of: str | None
+) -> Response:
+    settings: LocateSettings = request.app.state.locate_settings
+    try:
+        batch = parse_batch(body, crs=crs, max_points=settings.max_batch_points)
+    except TooManyPointsError as exc:
+        field = "features" if exc.features else "points"
+        raise PayloadTooLargeError(str(exc), field=field, details={"limit": exc.limit}) from None
+    locator = _locator(request, as_of)
+    found = locator.locate(batch.lon, batch.lat)
+    writer = AnswerWriter.of(locator)
+    if batch.features is not None:
+        content = writer.features(found, batch, codes_only=codes_only)
+        return Response(content, media_type="application/geo+json")
+    return Response(writer.batch(found, codes_only=codes_only), media_type=JSON)

@@ -1,0 +1,175 @@
+"""Keeping a locator current: atomic swaps, version polling, and as-of answers.
+
+:class:`LocatorHolder` owns the locator of the store's current version. Readers take
+``holder.current()``, a plain attribute read, so they never wait; a background thread asks the
+store for its version at most every ``poll_interval`` seconds and, when it moved, builds a new
+locator beside the old one and swaps the reference. Each API worker process runs its own
+holder, so every worker notices an edit within one poll interval.
+
+Answers ``as_of`` a past time come from locators of the areas valid then, kept in a small LRU
+cache. The areas valid at ``t`` are fixed by the changesets effective at or before ``t``, so the
+cache key is (newest such changeset id, their count): it changes exactly when a write, even a
+back-dated one, changes what was valid at ``t``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from geo.errors import StoreUnavailableError
+from geo.locator import Locator
+from geo.records import AreaRecord
+from geo.schema import changesets
+from geo.stores import Store
+
+__all__ = ["LocatorHolder", "LocatorNotReadyError"]
+
+log = logging.getLogger("onemap.locator")
+
+Builder = Callable[[Sequence[AreaRecord], int], Locator]
+VersionKey = tuple[int, int]
+
+
+class LocatorNotReadyError(StoreUnavailableError):
+    """Raised when a point is located before the first index has been built (retry soon)."""
+
+    code = "index_loading"
+
+
+class LocatorHolder:
+    """The current locator of a store, refreshed in the background.
+
+    Parameters
+    ----------
+    store
+        Where areas and versions come from.
+    poll_interval
+        Seconds between two checks of the store's version.
+    history_size
+        How many as-of locators to keep (each holds a full index).
+    build
+        How to build a locator from areas and a version (defaults to :class:`Locator`).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        poll_interval: float = 1.0,
+        history_size: int = 4,
+        build: Builder | None = None,
+    ) -> None:
+        self.store = store
+        self.poll_interval = poll_interval
+        self.history_size = history_size
+        self._build: Builder = build or (lambda areas, version: Locator(areas, version))
+        self._current: Locator | None = None
+        self._history: OrderedDict[VersionKey, Locator] = OrderedDict()
+        self._history_lock = threading.Lock()
+        self._build_locks: dict[VersionKey, threading.Lock] = {}
+        self._stop = threading.Event()
+        self._tried = threading.Event()  # set after the first load, whether it worked or not
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self, *, wait: bool = True, timeout: float | None = None) -> LocatorHolder:
+        """Start the refresh thread; with ``wait``, return once the first load was tried.
+
+        If that load failed (store down), the holder is not ready and keeps retrying every
+        poll interval; locate calls answer 503 until it succeeds.
+        """
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name="onemap-locator-refresh", daemon=True
+            )
+            self._thread.start()
+        if wait:
+            self._tried.wait(timeout)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def is_ready(self) -> bool:
+        """Whether an index is loaded, i.e. whether locate requests can be answered."""
+        return self._current is not None
+
+    # -- reading -------------------------------------------------------------------------------
+    def current(self) -> Locator:
+        """The locator of the newest version loaded (never blocks)."""
+        locator = self._current
+        if locator is None:
+            raise LocatorNotReadyError("the locator index is still loading; retry shortly")
+        return locator
+
+    def at(self, as_of: datetime | None) -> Locator:
+        """The locator for the areas valid at ``as_of`` (the current one for None)."""
+        current = self.current()
+        if as_of is None:
+            return current
+        key = self._version_key(as_of)
+        if key == self._version_key(None) and key[0] == current.version:
+            return current
+        with self._history_lock:
+            cached = self._history.get(key)
+            if cached is not None:
+                self._history.move_to_end(key)
+                return cached
+            lock = self._build_locks.setdefault(key, threading.Lock())
+        with lock:  # one build per key even when many requests miss at once
+            with self._history_lock:
+                cached = self._history.get(key)
+            if cached is None:
+                cached = self._build(self.store.current_areas(as_of=as_of), key[0])
+            with self._history_lock:
+                self._history[key] = cached
+                self._history.move_to_end(key)
+                while len(self._history) > self.history_size:
+                    self._history.popitem(last=False)
+                self._build_locks.pop(key, None)
+        return cached
+
+    # -- refreshing ----------------------------------------------------------------------------
+    def refresh(self) -> bool:
+        """Load the store's newest version if it differs from the current one; True if swapped.
+
+        The version is read before the areas: if an edit lands in between, the new index is
+        labelled with the older version and the next poll rebuilds it, so it is never stale
+        under a newer label.
+        """
+        version = self.store.current_version()
+        current = self._current
+        if current is not None and current.version == version:
+            return False
+        locator = self._build(self.store.current_areas(), version)
+        self._current = locator  # one reference assignment: readers see old or new, whole
+        log.info("locator at version %d: %d areas, %.0f MB", version, len(locator),
+                 locator.nbytes / 1e6)  # fmt: skip
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.refresh()
+            except Exception:  # the store may be down: keep serving the old index, retry
+                log.warning("locator refresh failed; retrying", exc_info=True)
+            self._tried.set()
+            self._stop.wait(self.poll_interval)
+
+    def _version_key(self, as_of: datetime | None) -> VersionKey:
+        """(newest changeset id, changeset count) effective at or before ``as_of``."""
+        stmt = select(func.max(changesets.c.id), func.count())
+        if as_of is not None:
+            stmt = stmt.where(changesets.c.effective_at <= as_of)
+        with self.store.engine.connect() as conn:
+            newest, count = conn.execute(stmt).one()
+        return int(newest or 0), int(count)
