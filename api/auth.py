@@ -20,7 +20,7 @@ from geo.access import ApiKey, Role
 from geo.errors import ForbiddenError, UnauthenticatedError
 from geo.stores import Store
 
-__all__ = ["KeyCache", "require", "require_in_scope"]
+__all__ = ["KeyCache", "api_key_header", "require", "require_in_scope"]
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="an API key from `onemap keys create`"

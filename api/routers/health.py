@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import StoreDep
@@ -19,8 +19,8 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
-def readyz(store: StoreDep) -> JSONResponse:
-    """Ready once the store answers and holds data the service can serve."""
+def readyz(request: Request, store: StoreDep) -> JSONResponse:
+    """Ready once the store answers, holds data, and the point-in-area index is loaded."""
     try:
         store.ping()
         counts = store.counts()
@@ -35,6 +35,16 @@ def readyz(store: StoreDep) -> JSONResponse:
             version=version,
             counts=counts,
             reason="no areas loaded yet",
+        )
+        return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})
+    locator = getattr(request.app.state, "locator", None)
+    if locator is not None and not locator.is_ready():
+        body = Readiness(
+            status="not_ready",
+            backend=store.backend,
+            version=version,
+            counts=counts,
+            reason="locator index loading",
         )
         return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})
     body = Readiness(status="ready", backend=store.backend, version=version, counts=counts)
