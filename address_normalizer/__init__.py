@@ -9,24 +9,34 @@ parse(text) -> ParseResult
 compare(a, b) -> Comparison
     ``exact`` / ``partial`` / ``none`` with a score.
 AddressIndex(records).match(text, limit) -> list[Candidate]
-    Candidates from a standard address library with a calibrated confidence.
+    Candidates from a standard address library with a calibrated confidence
+    (``lookup`` also returns the canonical form the query was matched in).
+Calibrator
+    Isotonic map from raw scores to probabilities, fitted on labelled outcomes.
+noisy_query(full_text, components, aliases, rng) -> str
+    A query as a caller might type it, for calibration and evaluation.
 AddressInputError
     Raised (a ``ValueError``) for empty, over-long (> 200 characters) or non-text input.
+BuildCancelledError
+    Raised by a build whose ``cancelled`` callback returned True.
 """
 
+from .calibration import Calibrator
 from .compare import Comparison, compare
-from .errors import MAX_LENGTH, AddressInputError
+from .errors import MAX_LENGTH, AddressInputError, BuildCancelledError
 from .gazetteer import Gazetteer, national
 from .index import AddressIndex, Candidate
 from .normalize import normalize
 from .parser import LABELS, Component, ParseResult, parse
-from .synth import StandardAddress
+from .synth import StandardAddress, noisy_query
 
 __all__ = [
     "LABELS",
     "MAX_LENGTH",
     "AddressIndex",
     "AddressInputError",
+    "BuildCancelledError",
+    "Calibrator",
     "Candidate",
     "Comparison",
     "Component",
@@ -35,6 +45,7 @@ __all__ = [
     "StandardAddress",
     "compare",
     "national",
+    "noisy_query",
     "normalize",
     "parse",
 ]

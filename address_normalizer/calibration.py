@@ -37,48 +37,59 @@ class Calibrator:
         order = np.argsort(np.asarray(raw, dtype=float), kind="stable")
         x = np.asarray(raw, dtype=float)[order]
         y = np.asarray(correct, dtype=float)[order]
-        # Pool adjacent violators: blocks of (mean x, mean y, weight) with non-decreasing y.
-        bx: list[float] = []
+        # Pool adjacent violators: blocks of (first x, last x, mean y, weight), y non-decreasing.
+        lo: list[float] = []
+        hi: list[float] = []
         by: list[float] = []
         bw: list[float] = []
         for xi, yi in zip(x, y, strict=True):
-            bx.append(float(xi))
+            lo.append(float(xi))
+            hi.append(float(xi))
             by.append(float(yi))
             bw.append(1.0)
-            while len(by) > 1 and by[-2] >= by[-1]:
-                w = bw[-2] + bw[-1]
-                by[-2] = (by[-2] * bw[-2] + by[-1] * bw[-1]) / w
-                bx[-2] = (bx[-2] * bw[-2] + bx[-1] * bw[-1]) / w
-                bw[-2] = w
-                del bx[-1], by[-1], bw[-1]
+            _pool(lo, hi, by, bw, strict=False)
         # Laplace smoothing: a block of two lucky samples must not read as certainty; pool
         # again afterwards, since smoothing small blocks can break monotonicity.
         sy = [(y * w + 0.5) / (w + 1.0) for y, w in zip(by, bw, strict=True)]
-        px: list[float] = []
+        plo: list[float] = []
+        phi: list[float] = []
         py: list[float] = []
         pw: list[float] = []
-        for xi, yi, wi in zip(bx, sy, bw, strict=True):
-            px.append(xi)
+        for a, b, yi, wi in zip(lo, hi, sy, bw, strict=True):
+            plo.append(a)
+            phi.append(b)
             py.append(yi)
             pw.append(wi)
-            while len(py) > 1 and py[-2] > py[-1]:
-                w = pw[-2] + pw[-1]
-                py[-2] = (py[-2] * pw[-2] + py[-1] * pw[-1]) / w
-                px[-2] = (px[-2] * pw[-2] + px[-1] * pw[-1]) / w
-                pw[-2] = w
-                del px[-1], py[-1], pw[-1]
-        bx, by = px, py
+            _pool(plo, phi, py, pw, strict=True)
+        # Each block holds its value from its first to its last raw score (as scikit-learn's
+        # isotonic regression does); between blocks the map is linear. Interpolating between
+        # block *means* instead would pull a big block of right answers down towards the
+        # failures below it and turn confident answers into doubtful ones.
+        xs: list[float] = []
+        ys: list[float] = []
+        for a, b, yi in zip(plo, phi, py, strict=True):
+            for edge in (a, b) if b > a else (a,):
+                if xs and edge <= xs[-1]:
+                    edge = xs[-1] + 1e-9
+                xs.append(edge)
+                ys.append(yi)
         # Anchor the ends: a raw score of 0 is never right; beyond the data the map stays flat.
-        if bx[0] > 0.0:
-            bx.insert(0, 0.0)
-            by.insert(0, 0.0)
-        if bx[-1] < 1.0:
-            bx.append(1.0)
-            by.append(by[-1])
-        # Keep only the corners of the step function: flat runs need just their two ends.
-        keep = [
-            i
-            for i in range(len(by))
-            if i in (0, len(by) - 1) or by[i] != by[i - 1] or by[i] != by[i + 1]
-        ]
-        return cls(tuple(bx[i] for i in keep), tuple(min(1.0, max(0.0, by[i])) for i in keep))
+        if xs[0] > 0.0:
+            xs.insert(0, 0.0)
+            ys.insert(0, 0.0)
+        if xs[-1] < 1.0:
+            xs.append(1.0)
+            ys.append(ys[-1])
+        return cls(tuple(xs), tuple(min(1.0, max(0.0, v)) for v in ys))
+
+
+def _pool(
+    lo: list[float], hi: list[float], y: list[float], w: list[float], *, strict: bool
+) -> None:
+    """Merge the last block into its predecessor while they violate monotonicity."""
+    while len(y) > 1 and (y[-2] > y[-1] if strict else y[-2] >= y[-1]):
+        total = w[-2] + w[-1]
+        y[-2] = (y[-2] * w[-2] + y[-1] * w[-1]) / total
+        hi[-2] = hi[-1]
+        w[-2] = total
+        del lo[-1], hi[-1], y[-1], w[-1]

@@ -39,3 +39,8 @@ def check_text(value: object, field: str = "address") -> str:
     if len(value) > MAX_LENGTH:
         raise AddressInputError(f"{field} must be at most {MAX_LENGTH} characters", field)
     return value
+
+
+class BuildCancelledError(Exception):
+    """Raised inside a long build (an :class:`~address_normalizer.AddressIndex`) when the
+    caller's ``cancelled`` callback says the result is no longer wanted."""

@@ -184,3 +184,70 @@ def _typo(text: str, comps: dict[str, str], rng: random.Random) -> str:
     i = rng.randrange(len(name) - 1)
     wrong = name[:i] + rng.choice(_CHARS) + name[i + 1 :]
     return text.replace(name, wrong, 1)
+
+
+_FAR_EXTRA = ("附近", "对面", "旁边", "门口", "斜对面", "隔壁")
+_ROOM_SYNONYM = ("室", "房", "")
+
+
+def noisy_query(
+    full_text: str,
+    components: dict[str, str],
+    aliases: tuple[str, ...] | list[str],
+    rng: random.Random,
+) -> str:
+    """A query as a caller might type it for one standard address, for evaluation.
+
+    Each kind of noise applies independently with its own probability (at least one
+    applies): the province and city dropped (most callers omit them), other levels dropped or
+    abbreviated (南湖区 → 南湖), a former name, compound and road reordered, building and room
+    synonyms (幢 → 栋/号楼, 室 → 房), Chinese numerals, full-width digits, one typo in a
+    road or compound name, and extra words (附近, 对面).
+    """
+    while True:
+        text = _noisy_once(full_text, components, aliases, rng)
+        if text != full_text:
+            return text[:200]
+
+
+def _noisy_once(
+    full_text: str, comps: dict[str, str], aliases: tuple[str, ...] | list[str], rng: random.Random
+) -> str:
+    text = full_text
+    if aliases and rng.random() < 0.15:
+        text = rng.choice(list(aliases))
+    if rng.random() < 0.7:
+        for level in ("prov", "city"):
+            text = text.replace(comps.get(level, "\0"), "", 1)
+    if rng.random() < 0.35:
+        # A villagers' group number means nothing without its village: nobody drops that.
+        levels = (
+            ("district", "town")
+            if comps.get("village_group")
+            else ("district", "town", "community")
+        )
+        for level in rng.sample(levels, rng.randint(1, 2)):
+            text = text.replace(comps.get(level, "\0"), "", 1)
+    if rng.random() < 0.3:
+        for level in ("district", "town"):
+            name = comps.get(level, "")
+            if len(name) > 2 and name in text:
+                text = text.replace(name, name[:2], 1)
+    if rng.random() < 0.12 and comps.get("poi") and comps.get("road") and comps["poi"] in text:
+        door = comps["road"] + comps.get("roadno", "")
+        if door in text:
+            text = text.replace(door, "").replace(comps["poi"], comps["poi"] + door, 1)
+    if rng.random() < 0.3:
+        text = text.replace("幢", rng.choice(("栋", "号楼", "座")), 1)
+        text = text.replace("室", rng.choice(_ROOM_SYNONYM), 1)
+    if rng.random() < 0.3:
+        text = _numerals(text, rng)
+    if rng.random() < 0.15:
+        text = _typo(text, comps, rng)
+    if rng.random() < 0.15:
+        word = rng.choice(_FAR_EXTRA)
+        poi = comps.get("poi", "")
+        text = text.replace(poi, poi + word, 1) if poi and poi in text else text + word
+    if rng.random() < 0.15:
+        text = text.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    return text

@@ -11,7 +11,22 @@ from fastapi import FastAPI
 from api.auth import KeyCache
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, RateLimiter
-from api.routers import areas, audit, docs, editor, edits, health, locate, ogc
+from api.routers import (
+    addresses,
+    areas,
+    audit,
+    docs,
+    editor,
+    edits,
+    health,
+    locate,
+    ogc,
+    open311,
+    reports,
+    stats,
+)
+from api.routers import map as map_page
+from api.routers import tiles as tile_routes
 from api.settings import Settings
 from geo.stores import open_store
 
@@ -46,9 +61,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = store
         log.info("onemap serving from the %s store", store.backend)
         locator = locate.start_locator(app, store)
+        geocoder = addresses.start_geocoder(app, store)
+        tile_service = tile_routes.start_tiles(app, store)
         try:
             yield
         finally:
+            tile_service.stop()
+            geocoder.stop()
             locator.stop()
             store.dispose()
 
@@ -73,6 +92,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(editor.router)
     app.include_router(docs.router)
     app.include_router(audit.router)
+    app.include_router(addresses.router)
+    tile_routes.install(app)
+    app.include_router(map_page.router)
+    app.include_router(reports.router)
+    app.include_router(stats.router)
+    app.include_router(open311.router)
+    map_page.mount_static(app)
     return app
 
 

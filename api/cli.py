@@ -12,6 +12,7 @@ import uvicorn
 from rich.console import Console
 
 from api.app import create_app
+from api.cli_reports import reports_app
 from api.progress import progress_bars
 from api.settings import Settings
 from geo.access import Role
@@ -37,6 +38,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(sample_app, name="sample")
 app.add_typer(import_app, name="import")
+app.add_typer(reports_app, name="reports")
 
 console = Console()
 err_console = Console(stderr=True)

@@ -25,7 +25,16 @@ from sqlalchemy import (
 
 from geo.sqltypes import Geom, JsonDoc, UtcDateTime
 
-__all__ = ["addresses", "api_keys", "areas", "audit_log", "changesets", "metadata", "reports"]
+__all__ = [
+    "addresses",
+    "api_keys",
+    "areas",
+    "audit_log",
+    "changesets",
+    "metadata",
+    "report_events",
+    "reports",
+]
 
 metadata = MetaData()
 
@@ -105,6 +114,8 @@ Index(
     postgresql_where=text("valid_to IS NULL"),
     sqlite_where=text("valid_to IS NULL"),
 )
+Index("ix_addresses_district", addresses.c.district)
+Index("ix_addresses_street", addresses.c.street)
 Index("ix_addresses_community", addresses.c.community)
 Index("ix_addresses_grid", addresses.c.grid)
 Index("ix_addresses_micro_grid", addresses.c.micro_grid)
@@ -139,12 +150,57 @@ reports = Table(
     Column("reported_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # From 0004: the reporter, the geocoded address kept beside the point, the manual
+    # queue's candidates, SLA deadlines (sla_due_at: the current status's) and lifecycle times.
+    Column("contact", JsonDoc),
+    Column("geocoded_lon", Float),
+    Column("geocoded_lat", Float),
+    Column("geocoded_address_id", RowId),
+    Column("geocoded_address", Text),
+    Column("geocoded_confidence", Float),
+    Column("candidates", JsonDoc),
+    Column("created_by", String(200)),
+    Column("key_id", String(32)),
+    Column("review_due_at", UtcDateTime),
+    Column("response_due_at", UtcDateTime),
+    Column("sla_due_at", UtcDateTime),
+    Column("dispatched_at", UtcDateTime),
+    Column("in_progress_at", UtcDateTime),
+    Column("resolved_at", UtcDateTime),
+    Column("closed_at", UtcDateTime),
+    Column("reopen_count", Integer, nullable=False, server_default="0"),
+    Column("revision", Integer, nullable=False, server_default="1"),
     UniqueConstraint("idempotency_key", name="uq_reports_idempotency_key"),
     UniqueConstraint("source", "external_id", name="uq_reports_source_external_id"),
 )
 Index("ix_reports_status", reports.c.status)
 Index("ix_reports_grid", reports.c.grid)
 Index("ix_reports_community", reports.c.community)
+Index("ix_reports_district", reports.c.district)
+Index("ix_reports_street", reports.c.street)
+Index("ix_reports_micro_grid", reports.c.micro_grid)
+Index("ix_reports_reported_at", reports.c.reported_at)
+Index("ix_reports_updated_at", reports.c.updated_at)
+Index("ix_reports_sla_due_at", reports.c.sla_due_at)
+
+# One row per transition, location fix or reassignment of a report (who, when, from, to, why).
+report_events = Table(
+    "report_events",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("report_id", RowId, ForeignKey("reports.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("key_id", String(32)),
+    Column("action", String(30), nullable=False),
+    Column("from_status", String(20)),
+    Column("to_status", String(20)),
+    Column("from_grid", String(15)),
+    Column("to_grid", String(15)),
+    Column("changeset_id", Integer),
+    Column("note", Text),
+)
+Index("ix_report_events_report_id", report_events.c.report_id)
 
 api_keys = Table(
     "api_keys",

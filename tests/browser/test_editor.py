@@ -21,7 +21,6 @@ from geo.stores import Store
 from tests.api.test_demo import free_port
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 X0, Y0, D = 120.750, 30.740, 0.005
 COMMUNITY = "330402007001"
 GRID_A, GRID_B = f"{COMMUNITY}001", f"{COMMUNITY}002"
@@ -36,8 +35,6 @@ SEED = [
     NewArea(GRID_B, Level.GRID, "百福弄社区第2网格", shapely.box(X0 + D, Y0, X0 + 2 * D, Y0 + D),
             parent_code=COMMUNITY, kind="basic"),
 ]  # fmt: skip
-
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 
 def chromium_or_skip() -> None:
@@ -72,14 +69,17 @@ def server(empty_store: Store, tmp_path: Path) -> Iterator[tuple[str, str, Store
     process.wait(timeout=20)
 
 
-def test_an_editor_moves_a_grid_boundary_end_to_end(server: tuple[str, str, Store]) -> None:
+def test_an_editor_moves_a_grid_boundary_end_to_end(
+    server: tuple[str, str, Store],
+    browser,  # type: ignore[no-untyped-def]  # the session's Chromium (tests/browser/conftest.py)
+) -> None:
     base, key, store = server
     before_a = store.get_area(GRID_A)
     outside: list[str] = []
     failed: list[str] = []
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 800})
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    try:
+        page = context.new_page()
 
         def guard(route) -> None:  # type: ignore[no-untyped-def]
             host = urlparse(route.request.url).hostname
@@ -122,7 +122,8 @@ def test_an_editor_moves_a_grid_boundary_end_to_end(server: tuple[str, str, Stor
         page.click("#history")
         page.wait_for_selector("#versions li >> nth=1")
         shot = page.screenshot(path=os.environ.get("ONEMAP_EDITOR_SCREENSHOT"))
-        browser.close()
+    finally:
+        context.close()
     assert outside == [] and failed == []
     after_a, after_b = store.get_area(GRID_A), store.get_area(GRID_B)
     assert after_a.version > before_a.version and after_b.version == after_a.version

@@ -1,0 +1,129 @@
+"""Reports as JSON answers: the area chain as locate shows it, SLA state, masked free text.
+
+Privacy: phone and ID-card numbers in a report's description, address text and contact are
+masked in every answer (:mod:`geo.report_privacy`). The raw text stays in the record; a
+dispatcher (or higher) reads it only by asking for one report with ``unmask=true``, and that
+read is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from geo.levels import LEVELS
+from geo.locator import Locator
+from geo.report_privacy import mask_contact, mask_text
+from geo.reports import ReportEvent, ReportRecord
+from geo.stores import Store
+
+__all__ = ["area_labels", "render_event", "render_report"]
+
+Label = dict[str, Any]
+_by_locator: weakref.WeakKeyDictionary[Locator, dict[str, Label]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _current_labels(locator: Locator) -> dict[str, Label]:
+    with _lock:
+        labels = _by_locator.get(locator)
+    if labels is None:
+        labels = {}
+        for level in LEVELS:
+            for area in locator.areas(level):
+                team = area.team.as_dict() if area.team else None
+                labels[area.code] = {"code": area.code, "name": area.name, "kind": area.kind,
+                                     "team": team}  # fmt: skip
+        with _lock:
+            labels = _by_locator.setdefault(locator, labels)
+    return labels
+
+
+def area_labels(codes: Iterable[str | None], locator: Locator, store: Store) -> dict[str, Label]:
+    """Labels of area codes: from the locator's current areas, else their newest stored version
+    (a closed report keeps the grid that handled it, even after that grid is retired)."""
+    current = _current_labels(locator)
+    wanted = {c for c in codes if c}
+    found = {c: current[c] for c in wanted if c in current}
+    missing = sorted(wanted - found.keys())
+    if missing:
+        for code, (name, kind) in store.report_area_labels(missing).items():
+            found[code] = {"code": code, "name": name, "kind": kind, "team": None}
+    return found
+
+
+def render_event(event: ReportEvent, *, unmask: bool = False) -> dict[str, Any]:
+    return {
+        "at": event.at.isoformat(), "actor": event.actor, "action": event.action,
+        "from_status": event.from_status, "to_status": event.to_status,
+        "from_grid": event.from_grid, "to_grid": event.to_grid,
+        "note": event.note if unmask else mask_text(event.note),
+        "changeset_id": event.changeset_id,
+    }  # fmt: skip
+
+
+def render_report(
+    report: ReportRecord,
+    labels: Mapping[str, Label],
+    now: datetime,
+    *,
+    unmask: bool = False,
+    events: list[ReportEvent] | None = None,
+) -> dict[str, Any]:
+    """One report as the API answers it (see :class:`api.report_schemas.ReportOut`)."""
+    point = report.point_in
+    geocoded = report.geocoded
+    flags = report.flags
+    body: dict[str, Any] = {
+        "id": report.id,
+        "status": report.status.value,
+        "source": report.source,
+        "external_id": report.external_id,
+        "category": report.category,
+        "description": report.description if unmask else mask_text(report.description),
+        "address": report.address if unmask else mask_text(report.address),
+        "contact": report.contact if unmask else mask_contact(report.contact),
+        "reported_at": report.reported_at.isoformat(),
+        "created_at": report.created_at.isoformat(),
+        "updated_at": report.updated_at.isoformat(),
+        "location": {
+            "lon": report.lon, "lat": report.lat, "crs": "cgcs2000",
+            "method": report.method, "confidence": report.confidence,
+            "flags": list(flags),
+            "details": {k: v for k, v in flags.items() if isinstance(v, dict)},
+            "input": None if point is None
+            else {"lon": point.lon, "lat": point.lat, "crs": point.crs.value},
+            "geocoded": None if geocoded is None else {
+                "lon": geocoded.lon, "lat": geocoded.lat, "address": geocoded.full_text,
+                "address_id": geocoded.address_id, "confidence": geocoded.confidence,
+            },
+            "candidates": report.candidates,
+            "version": report.area_version,
+        },
+        "areas": {
+            level.value: labels.get(code) if code else None
+            for level, code in report.chain.items()
+        },
+        "sla": {
+            "review_due_at": _iso(report.review_due_at),
+            "response_due_at": _iso(report.response_due_at),
+            "due_at": _iso(report.sla_due_at),
+            "overdue": report.overdue(now),
+            "dispatched_at": _iso(report.dispatched_at),
+            "in_progress_at": _iso(report.in_progress_at),
+            "resolved_at": _iso(report.resolved_at),
+            "closed_at": _iso(report.closed_at),
+            "reopen_count": report.reopen_count,
+        },
+        "revision": report.revision,
+    }  # fmt: skip
+    if events is not None:
+        body["events"] = [render_event(e, unmask=unmask) for e in events]
+    return body

@@ -1,0 +1,149 @@
+"""Keeping a geocoder current: background builds, version polling, atomic swaps.
+
+:class:`GeocoderHolder` owns the :class:`~geo.geocoding.Geocoder` of the store's newest
+version. Readers take ``holder.current()``, a plain attribute read, so they never wait for a
+build; a background thread asks the store for its version at most every ``poll_interval``
+seconds and, when it moved (an address import, a boundary edit), builds a new geocoder beside
+the old one and swaps the reference. Each API worker runs its own holder.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from geo.errors import StoreUnavailableError
+from geo.geocoding import DEFAULT_THRESHOLD, BuildCancelledError, Geocoder
+from geo.stores import Store
+
+__all__ = ["GeocoderHolder", "GeocoderNotReadyError"]
+
+log = logging.getLogger("onemap.geocoder")
+
+MIN_POLL_INTERVAL_S = 1.0
+
+
+class GeocoderNotReadyError(StoreUnavailableError):
+    """Raised when a geocode arrives before the first library is loaded (retry soon)."""
+
+    code = "index_loading"
+
+
+class GeocoderHolder:
+    """The current geocoder of a store, refreshed in the background.
+
+    Parameters
+    ----------
+    store
+        Where addresses, areas and versions come from.
+    poll_interval
+        Seconds between two checks of the store's version; at least one second, since every
+        check is a query and a rebuild of a city's library takes seconds anyway.
+    threshold
+        Minimum calibrated grid confidence for a resolved answer.
+    calibrate
+        Noisy queries used to calibrate each new geocoder.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        poll_interval: float = 1.0,
+        threshold: float = DEFAULT_THRESHOLD,
+        calibrate: int = 2000,
+    ) -> None:
+        self.store = store
+        self.poll_interval = max(MIN_POLL_INTERVAL_S, poll_interval)
+        self.threshold = threshold
+        self.calibrate = calibrate
+        self._current: Geocoder | None = None
+        self._stop = threading.Event()
+        self._loaded = threading.Event()
+        self._refresh_lock = threading.Lock()
+        self._start_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.last_build_seconds: float | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self, *, wait: bool = False, timeout: float | None = None) -> GeocoderHolder:
+        """Start the refresh thread; with ``wait``, return once the first geocoder is built."""
+        with self._start_lock:  # request threads of a lazy worker may all ask at once
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="onemap-geocoder-refresh", daemon=True
+                )
+                self._thread.start()
+        if wait:
+            self._loaded.wait(timeout)
+        return self
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until the first geocoder is loaded; False on timeout.
+
+        Waiting is a demand: a lazy holder that has not started building starts now.
+        """
+        if self._thread is None and not self._stop.is_set():
+            self.start()
+        return self._loaded.wait(timeout)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop polling; a build in progress gives up at its next stage."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def is_ready(self) -> bool:
+        return self._current is not None
+
+    # -- reading -------------------------------------------------------------------------------
+    def current(self) -> Geocoder:
+        """The geocoder of the newest version loaded (never blocks)."""
+        geocoder = self._current
+        if geocoder is None:
+            raise GeocoderNotReadyError("the address library is still loading; retry shortly")
+        return geocoder
+
+    # -- refreshing ----------------------------------------------------------------------------
+    def refresh(self, *, force: bool = False) -> bool:
+        """Build and swap in the store's newest version if it moved; True if swapped.
+
+        The version is read before the data: if a write lands in between, the new geocoder is
+        labelled with the older version and the next poll rebuilds it, so it is never stale
+        under a newer label.
+        """
+        with self._refresh_lock:
+            version = self.store.current_version()
+            current = self._current
+            if not force and current is not None and current.version == version:
+                return False
+            started = time.perf_counter()
+            geocoder = self.build(version, cancelled=self._stop.is_set)
+            self._current = geocoder  # one reference assignment: readers see old or new, whole
+            self._loaded.set()
+            self.last_build_seconds = time.perf_counter() - started
+        log.info("geocoder at version %d: %d addresses in %.1f s", version, len(geocoder),
+                 self.last_build_seconds)  # fmt: skip
+        return True
+
+    def build(self, version: int, *, cancelled: Callable[[], bool] | None = None) -> Geocoder:
+        """A geocoder of the store's current data, labelled ``version``."""
+        table = self.store.address_table()
+        areas = self.store.current_areas()
+        return Geocoder(
+            table, areas, version, threshold=self.threshold, calibrate=self.calibrate,
+            cancelled=cancelled,
+        )  # fmt: skip
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.refresh()
+            except BuildCancelledError:
+                return
+            except Exception:  # the store may be down: keep serving the old library, retry
+                log.warning("geocoder refresh failed; retrying", exc_info=True)
+            self._stop.wait(self.poll_interval)

@@ -1,0 +1,254 @@
+"""Report rows: from a checked report and its placement to column values, and back to records.
+
+Kept apart from the mixin so that the mapping between :class:`geo.reports.ReportRecord` and
+the ``reports`` table is in one place, shared by intake, updates and reassignment.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from shapely.geometry import Point
+from sqlalchemy import (
+    Connection,
+    Float,
+    Text,
+    bindparam,
+    cast,
+    func,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.elements import ColumnElement
+
+from geo.crs import Crs
+from geo.levels import LEVELS
+from geo.records import AREA_SRID
+from geo.report_lifecycle import deadlines, due_for
+from geo.reports import (
+    GeocodedAddress,
+    NewReport,
+    Placement,
+    PointInput,
+    ReportPolicy,
+    ReportRecord,
+    ReportStatus,
+)
+from geo.schema import reports
+
+__all__ = [
+    "AUTO_KEY_PREFIX",
+    "epoch_seconds",
+    "insert_rows",
+    "placement_values",
+    "report_from_row",
+    "report_values",
+    "twins",
+]
+
+AUTO_KEY_PREFIX = "auto:"
+_JSON_COLUMNS = frozenset({"flags", "candidates", "contact"})
+_RETURNED = (reports.c.id, reports.c.idempotency_key)
+_CHUNK = 1000
+_SMALL_BATCH = 20
+
+
+def placement_values(placement: Placement, *, with_geometry: bool = True) -> dict[str, Any]:
+    """The columns a placement fills: chosen point, method, confidence, flags, chain, version.
+
+    ``with_geometry=False`` leaves ``geom`` out: intake derives it from lon/lat when it
+    inserts (in SQL on PostgreSQL), which saves building 10,000 Shapely points per batch.
+    """
+    flags: dict[str, Any] = {
+        str(flag): placement.details.get(str(flag), True) for flag in placement.flags
+    }
+    geocoded = placement.geocoded
+    lon, lat = placement.lon, placement.lat
+    values: dict[str, Any] = {
+        "lon": lon,
+        "lat": lat,
+        "location_method": placement.method.value,
+        "confidence": placement.confidence,
+        "flags": flags,
+        "area_version": placement.version,
+        "candidates": [c.as_dict() for c in placement.candidates] or None,
+        "geocoded_lon": geocoded.lon if geocoded else None,
+        "geocoded_lat": geocoded.lat if geocoded else None,
+        "geocoded_address_id": geocoded.address_id if geocoded else None,
+        "geocoded_address": geocoded.full_text if geocoded else None,
+        "geocoded_confidence": geocoded.confidence if geocoded else None,
+    }
+    values.update({level.value: placement.chain.get(level) for level in LEVELS})
+    if with_geometry:
+        values["geom"] = _point(lon, lat)
+    return values
+
+
+def _point(lon: float | None, lat: float | None) -> Point | None:
+    return None if lon is None or lat is None else Point(lon, lat)
+
+
+def report_values(
+    report: NewReport,
+    placement: Placement,
+    *,
+    actor: str,
+    key_id: str | None,
+    policy: ReportPolicy,
+    now: datetime,
+) -> dict[str, Any]:
+    """Every column of a new report's row (``id`` aside).
+
+    A report without an idempotency key gets a random one: every row then has a unique key,
+    which is how rows returned by a multi-row ``INSERT ... RETURNING`` are matched to inputs.
+    """
+    reported_at = report.reported_at or now
+    review_due, response_due = deadlines(reported_at, policy)
+    point = report.point
+    values = {
+        "source": report.source,
+        "external_id": report.external_id,
+        "idempotency_key": report.idempotency_key or f"{AUTO_KEY_PREFIX}{uuid.uuid4().hex}",
+        "request_hash": report.request_hash,
+        "category": report.category,
+        "description": report.description,
+        "address_text": report.address,
+        "contact": report.contact,
+        "lon_in": point.lon if point else None,
+        "lat_in": point.lat if point else None,
+        "crs_in": point.crs.value if point else None,
+        "status": placement.status.value,
+        "reported_at": reported_at,
+        "created_at": now,
+        "updated_at": now,
+        "created_by": actor,
+        "key_id": key_id,
+        "review_due_at": review_due,
+        "response_due_at": response_due,
+        "sla_due_at": due_for(placement.status, review_due, response_due),
+        "dispatched_at": None,
+        "in_progress_at": None,
+        "resolved_at": None,
+        "closed_at": None,
+        "reopen_count": 0,
+        "revision": 1,
+    }
+    values.update(placement_values(placement, with_geometry=False))
+    return values
+
+
+def report_from_row(row: Mapping[Any, Any]) -> ReportRecord:
+    """A record from a row's mapping (``row._mapping``) or from :func:`report_values` + id."""
+    point_in = None
+    if row["lon_in"] is not None and row["lat_in"] is not None:
+        point_in = PointInput(row["lon_in"], row["lat_in"], Crs(row["crs_in"] or "wgs84"))
+    geocoded = None
+    if row["geocoded_lon"] is not None:
+        geocoded = GeocodedAddress(
+            row["geocoded_lon"], row["geocoded_lat"], int(row["geocoded_address_id"]),
+            row["geocoded_address"], row["geocoded_confidence"],
+        )  # fmt: skip
+    return ReportRecord(
+        id=int(row["id"]), source=row["source"], external_id=row["external_id"],
+        category=row["category"], description=row["description"], address=row["address_text"],
+        contact=row["contact"], point_in=point_in, status=ReportStatus(row["status"]),
+        lon=row["lon"], lat=row["lat"], method=row["location_method"],
+        confidence=row["confidence"], flags=dict(row["flags"] or {}),
+        chain={level: row[level.value] for level in LEVELS}, area_version=row["area_version"],
+        geocoded=geocoded, candidates=list(row["candidates"] or []),
+        reported_at=row["reported_at"] or row["created_at"], created_at=row["created_at"],
+        updated_at=row["updated_at"], created_by=row["created_by"],
+        review_due_at=row["review_due_at"], response_due_at=row["response_due_at"],
+        sla_due_at=row["sla_due_at"], dispatched_at=row["dispatched_at"],
+        in_progress_at=row["in_progress_at"], resolved_at=row["resolved_at"],
+        closed_at=row["closed_at"], reopen_count=int(row["reopen_count"] or 0),
+        revision=int(row["revision"] or 1),
+    )  # fmt: skip
+
+
+def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert report rows, skipping any that collide with a stored key; ``{key: id}`` of the
+    rows inserted.
+
+    ``ON CONFLICT DO NOTHING``: a row whose idempotency key or (source, external id) a
+    concurrent retry stored first is skipped instead of aborting the transaction, and the
+    caller re-reads it. On PostgreSQL a batch is copied (``COPY``) into a temporary table and
+    inserted from there in one statement: a multi-row ``VALUES`` would carry 450,000
+    parameters for 10,000 reports and spend seconds just having them converted client-side.
+    """
+    if not rows:
+        return {}
+    if conn.dialect.name != "postgresql" or len(rows) <= _SMALL_BATCH:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        stmt = dialect_insert(reports).on_conflict_do_nothing().returning(*_RETURNED)
+        rows = [{**row, "geom": _point(row["lon"], row["lat"])} for row in rows]
+        return {key: int(id_) for id_, key in conn.execute(stmt, rows)}
+    quote = conn.dialect.identifier_preparer.quote
+    names = list(rows[0])
+    columns = ", ".join(quote(n) for n in names)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.report_intake")
+        cursor.execute(f"CREATE TEMP TABLE report_intake ON COMMIT DROP AS "
+                       f"SELECT {columns} FROM reports WITH NO DATA")  # fmt: skip
+        with cursor.copy(f"COPY report_intake ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([_copy_value(n, row[n]) for n in names])
+        cursor.execute(
+            f"INSERT INTO reports ({columns}, geom) SELECT {columns}, "
+            f"ST_SetSRID(ST_MakePoint(lon, lat), {AREA_SRID}) FROM report_intake "
+            "ON CONFLICT DO NOTHING RETURNING id, idempotency_key"
+        )
+        return {key: int(id_) for id_, key in cursor.fetchall()}
+
+
+def _copy_value(name: str, value: Any) -> Any:
+    if name in _JSON_COLUMNS and value is not None:
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def twins(conn: Connection, keys: list[str], pairs: list[tuple[str, str]]) -> list[Any]:
+    """Stored rows with one of the idempotency ``keys`` or (source, external id) ``pairs``."""
+    if not keys and not pairs:
+        return []
+    pair_column = tuple_(reports.c.source, reports.c.external_id)
+    if conn.dialect.name == "postgresql":  # arrays again: two parameters, not 20,000
+        from sqlalchemy import any_
+
+        key_array = bindparam("keys", value=keys, type_=ARRAY(Text))
+        given = func.unnest(
+            bindparam("sources", value=[p[0] for p in pairs], type_=ARRAY(Text)),
+            bindparam("external_ids", value=[p[1] for p in pairs], type_=ARRAY(Text)),
+        ).table_valued("s", "e").render_derived().alias("given")  # fmt: skip
+        stmt = select(reports).where(
+            or_(reports.c.idempotency_key == any_(key_array),
+                pair_column.in_(select(given.c.s, given.c.e)))
+        )  # fmt: skip
+        return list(conn.execute(stmt))
+    found: list[Any] = []
+    for start in range(0, max(len(keys), len(pairs)), _CHUNK):
+        clauses: list[Any] = []
+        if keys[start : start + _CHUNK]:
+            clauses.append(reports.c.idempotency_key.in_(keys[start : start + _CHUNK]))
+        if pairs[start : start + _CHUNK]:
+            clauses.append(pair_column.in_(pairs[start : start + _CHUNK]))
+        found += conn.execute(select(reports).where(or_(*clauses))).all()
+    return found
+
+
+def epoch_seconds(conn: Connection, column: Any) -> ColumnElement[float]:
+    """Seconds since 1970 of a UTC time column, computed by the database (fast bulk reads)."""
+    if conn.dialect.name == "postgresql":
+        return cast(func.extract("epoch", column), Float)
+    return (func.julianday(column) - 2440587.5) * 86400.0

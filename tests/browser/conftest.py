@@ -1,0 +1,86 @@
+"""Browser fixtures: a real uvicorn server on loopback over the demo city, and Chromium.
+
+Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright; ``playwright install`` is
+never needed. Locally the browser tests skip when it is missing; in CI (``CI=true``) they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from api.app import create_app
+from api.map_settings import MapSettings
+from api.settings import Settings
+from geo.access import Role
+from geo.stores import Store
+
+CHROMIUM = Path(os.environ.get("ONEMAP_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    key: str
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    city_store: Store, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """uvicorn serving the demo city on 127.0.0.1 (a free port), with a dispatcher key."""
+    _, key = city_store.create_key(name="browser-tests", role=Role.DISPATCHER)
+    settings = Settings(
+        database_url=city_store.url, data_dir=tmp_path_factory.mktemp("live"), _env_file=None
+    )  # type: ignore[call-arg]
+    app = create_app(settings)
+    app.state.map_settings = MapSettings(_env_file=None)  # type: ignore[call-arg]
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ONEMAP_LOCATE_WAIT_ON_START", "true")  # clicks need the locator at once
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the live server did not start")
+        time.sleep(0.05)
+    patch.undo()
+    yield LiveServer(f"http://127.0.0.1:{port}", key)
+    server.should_exit = True
+    thread.join(30)
+    sock.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium under Playwright."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed (pip install playwright)")
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
