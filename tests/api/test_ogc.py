@@ -5,12 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import shapely
 from fastapi.testclient import TestClient
@@ -22,7 +19,7 @@ from geo.levels import Level
 from geo.records import NewArea
 from geo.stores import Store
 from tests.api.conftest import settings_for
-from tests.api.test_demo import free_port
+from tests.live_server import live_server
 
 X0, Y0 = 120.70, 30.70
 EPSG4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"
@@ -105,24 +102,10 @@ def test_create_replace_delete_with_the_same_checks(http: TestClient, store: Sto
 @pytest.fixture
 def server(store: Store, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A real uvicorn on loopback over the seeded store, for GDAL to talk to."""
-    port = free_port()
     key = store.create_key(name="gdal", role=Role.EDITOR)[1]
     env = {**os.environ, "ONEMAP_DATABASE_URL": store.url, "ONEMAP_DATA_DIR": str(tmp_path)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:app_from_env", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    yield base, key
-    process.terminate()
-    process.wait(timeout=20)
+    with live_server(env) as base:
+        yield base, key
 
 
 def ogr(command: str, base: str, key: str, *args: str) -> str:

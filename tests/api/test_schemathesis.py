@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +21,7 @@ from geo.access import Role
 from geo.levels import Level
 from geo.records import NewArea
 from geo.stores import open_store, sqlite_url
-from tests.api.test_demo import free_port
+from tests.live_server import live_server
 
 schemathesis = pytest.importorskip("schemathesis")
 
@@ -46,25 +43,10 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )  # fmt: skip
     KEY["X-API-Key"] = store.create_key(name="fuzz", role=Role.ADMIN)[1]
     store.dispose()
-    port = free_port()
     env = {**os.environ, "ONEMAP_DATA_DIR": str(data_dir)}
     env.pop("ONEMAP_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:app_from_env", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "error"],
-        env=env, cwd=data_dir,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
+    with live_server(env, cwd=data_dir) as base:
+        yield base
 
 
 @pytest.mark.parametrize("mode", ["positive", "negative"])

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,7 +15,7 @@ from geo.access import Role
 from geo.levels import Level
 from geo.records import NewArea
 from geo.stores import Store
-from tests.api.test_demo import free_port
+from tests.live_server import live_server
 
 CHROMIUM = "/usr/bin/chromium"
 X0, Y0, D = 120.750, 30.740, 0.005
@@ -49,24 +46,9 @@ def server(empty_store: Store, tmp_path: Path) -> Iterator[tuple[str, str, Store
     chromium_or_skip()
     empty_store.add_areas(SEED, author="seed", reason="seed")
     key = empty_store.create_key(name="测绘员", role=Role.EDITOR)[1]
-    port = free_port()
     env = {**os.environ, "ONEMAP_DATABASE_URL": empty_store.url, "ONEMAP_DATA_DIR": str(tmp_path)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:app_from_env", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    yield base, key, empty_store
-    process.terminate()
-    process.wait(timeout=20)
+    with live_server(env) as base:
+        yield base, key, empty_store
 
 
 def test_an_editor_moves_a_grid_boundary_end_to_end(
