@@ -8,7 +8,6 @@ micro_grid) are derived from the boundaries when an address is written; they mak
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import _GeneratorContextManager
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 import pandas as pd
 import shapely
 from sqlalchemy import (
@@ -327,7 +327,7 @@ class AddressMixin:
     def address_table(self) -> AddressTable:
         """Every current address as columns, read in batches (what the geocoder loads).
 
-        The JSON columns are read as text and decoded in one ``json.loads`` per batch: a
+        The JSON columns are read as text and decoded in one ``orjson.loads`` per batch: a
         million per-row decodes through the column type cost several times more.
         """
         cols = (addresses.c.id, addresses.c.code, addresses.c.full_text,
@@ -378,7 +378,7 @@ def _batches(conn: Connection, stmt: Any) -> Iterator[Sequence[Any]]:
 
 def _json_batch(values: Iterable[str | None], empty: Any) -> list[Any]:
     """Decode many JSON documents with one parser call."""
-    decoded = json.loads("[" + ",".join(v or "null" for v in values) + "]")
+    decoded = orjson.loads("[" + ",".join(v or "null" for v in values) + "]")
     return [empty if v is None else v for v in decoded]
 
 

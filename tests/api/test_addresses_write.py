@@ -259,7 +259,7 @@ def test_a_lazy_worker_builds_on_first_use_and_answers_503_meanwhile(  # type: i
 ) -> None:
     monkeypatch.setenv("ONEMAP_GEOCODE_FIRST_USE_WAIT_S", "0")
     with admin_client(store, settings_for(store, tmp_path)) as fresh:
-        holder = fresh.app.state.geocoder
+        holder = fresh.app.state.geocoder  # type: ignore[attr-defined]
         assert not holder.is_ready()
         first = fresh.post("/v1/geocode", json={"address": "测试路1号"})
         assert first.status_code == 503 and first.headers["retry-after"]
@@ -270,5 +270,5 @@ def test_a_lazy_worker_builds_on_first_use_and_answers_503_meanwhile(  # type: i
 
 def test_a_first_call_waits_briefly_for_a_small_library(store, tmp_path) -> None:  # type: ignore[no-untyped-def]
     with admin_client(store, settings_for(store, tmp_path)) as fresh:
-        assert not fresh.app.state.geocoder.is_ready()
+        assert not fresh.app.state.geocoder.is_ready()  # type: ignore[attr-defined]
         assert fresh.post("/v1/geocode", json={"address": "测试路1号"}).status_code == 200
