@@ -23,12 +23,9 @@ from geo.stores import Store
 __all__ = ["area_labels", "render_event", "render_report"]
 
 Label = dict[str, Any]
+_LEVEL_NAMES = tuple(level.value for level in LEVELS)  # ReportRecord.chain is in this order
 _by_locator: weakref.WeakKeyDictionary[Locator, dict[str, Label]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
 
 
 def _current_labels(locator: Locator) -> dict[str, Label]:
@@ -61,7 +58,7 @@ def area_labels(codes: Iterable[str | None], locator: Locator, store: Store) -> 
 
 def render_event(event: ReportEvent, *, unmask: bool = False) -> dict[str, Any]:
     return {
-        "at": event.at.isoformat(), "actor": event.actor, "action": event.action,
+        "at": event.at, "actor": event.actor, "action": event.action,
         "from_status": event.from_status, "to_status": event.to_status,
         "from_grid": event.from_grid, "to_grid": event.to_grid,
         "note": event.note if unmask else mask_text(event.note),
@@ -77,7 +74,11 @@ def render_report(
     unmask: bool = False,
     events: list[ReportEvent] | None = None,
 ) -> dict[str, Any]:
-    """One report as the API answers it (see :class:`api.report_schemas.ReportOut`)."""
+    """One report as the API answers it (see :class:`api.report_schemas.ReportOut`).
+
+    Times stay ``datetime``: the answer is serialised by orjson, which writes RFC 3339 (the
+    same text as ``isoformat()``) several times faster than formatting them here.
+    """
     point = report.point_in
     geocoded = report.geocoded
     flags = report.flags
@@ -90,14 +91,14 @@ def render_report(
         "description": report.description if unmask else mask_text(report.description),
         "address": report.address if unmask else mask_text(report.address),
         "contact": report.contact if unmask else mask_contact(report.contact),
-        "reported_at": report.reported_at.isoformat(),
-        "created_at": report.created_at.isoformat(),
-        "updated_at": report.updated_at.isoformat(),
+        "reported_at": report.reported_at,
+        "created_at": report.created_at,
+        "updated_at": report.updated_at,
         "location": {
             "lon": report.lon, "lat": report.lat, "crs": "cgcs2000",
             "method": report.method, "confidence": report.confidence,
             "flags": list(flags),
-            "details": {k: v for k, v in flags.items() if isinstance(v, dict)},
+            "details": {k: v for k, v in flags.items() if isinstance(v, dict)} if flags else {},
             "input": None if point is None
             else {"lon": point.lon, "lat": point.lat, "crs": point.crs.value},
             "geocoded": None if geocoded is None else {
@@ -107,19 +108,17 @@ def render_report(
             "candidates": report.candidates,
             "version": report.area_version,
         },
-        "areas": {
-            level.value: labels.get(code) if code else None
-            for level, code in report.chain.items()
-        },
+        "areas": {name: labels.get(code) if code else None
+                  for name, code in zip(_LEVEL_NAMES, report.chain.values(), strict=True)},
         "sla": {
-            "review_due_at": _iso(report.review_due_at),
-            "response_due_at": _iso(report.response_due_at),
-            "due_at": _iso(report.sla_due_at),
+            "review_due_at": report.review_due_at,
+            "response_due_at": report.response_due_at,
+            "due_at": report.sla_due_at,
             "overdue": report.overdue(now),
-            "dispatched_at": _iso(report.dispatched_at),
-            "in_progress_at": _iso(report.in_progress_at),
-            "resolved_at": _iso(report.resolved_at),
-            "closed_at": _iso(report.closed_at),
+            "dispatched_at": report.dispatched_at,
+            "in_progress_at": report.in_progress_at,
+            "resolved_at": report.resolved_at,
+            "closed_at": report.closed_at,
             "reopen_count": report.reopen_count,
         },
         "revision": report.revision,

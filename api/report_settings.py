@@ -63,7 +63,9 @@ class ReportSettings(BaseSettings):
         description="near a grid edge: assign and flag for the reviewer, or send to the queue",
     )
     max_batch: int = Field(default=10_000, ge=1, le=100_000, description="reports per batch")
-    stats_poll_interval_s: float = Field(default=2.0, ge=0.05, le=600)
+    stats_poll_interval_s: float = Field(
+        default=5.0, ge=0.05, le=600, description="seconds between statistics refreshes"
+    )
     stats_overlap_s: float = Field(
         default=10.0, ge=0, le=3600, description="re-read window for late-committing writes"
     )

@@ -4,10 +4,10 @@ The one-map page asks for the counts of every grid of the city at once. At a mil
 a SQL ``GROUP BY`` with a median per group scans and sorts the table: seconds, not the 200 ms
 a page can wait. So, as with the locator, each worker keeps the few columns statistics need
 (status, area codes, reported/closed/due times: ~40 bytes a report) in NumPy arrays, and a
-background thread keeps them current: it re-reads the rows updated since the newest change it
-has seen, minus an overlap that covers transactions still committing when it last looked,
-and reloads everything now and then as a backstop. The database stays the source of truth;
-answers say how fresh they are (``as_of``).
+background thread keeps them current: it re-reads the rows updated since its previous refresh
+began, minus an overlap that covers transactions still committing then (and clock skew
+between API hosts), and reloads everything now and then as a backstop. The database stays
+the source of truth; answers say how fresh they are (``as_of``).
 
 :class:`StatsIndex` is immutable: a refresh builds a new one and swaps the reference, so a
 request never sees half an update.
@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -75,22 +75,17 @@ class StatsIndex:
         times: npt.NDArray[np.float64],
     ) -> None:
         self.ids, self.status, self.codes, self.tables = ids, status, codes, tables
-        self.times = times  # (4, n): reported, closed, sla due, updated; seconds, NaN none
+        self.times = times  # (3, n): reported, closed, sla due; seconds since 1970, NaN none
         self._lookup = {lv: {c: i for i, c in enumerate(t)} for lv, t in tables.items()}
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    @property
-    def newest_update(self) -> float | None:
-        """Seconds since 1970 of the newest change held, or None when empty."""
-        return float(np.nanmax(self.times[3])) if len(self) else None
-
     @classmethod
     def from_rows(cls, rows: Rows) -> StatsIndex:
         empty = cls(np.empty(0, np.int64), np.empty(0, np.int8),
                     {lv: np.empty(0, np.int32) for lv in LEVELS}, {lv: [] for lv in LEVELS},
-                    np.empty((4, 0)))  # fmt: skip
+                    np.empty((3, 0)))  # fmt: skip
         return empty.merged(rows)
 
     def merged(self, rows: Rows) -> StatsIndex:
@@ -108,7 +103,7 @@ class StatsIndex:
         codes = {}
         for lv, col in zip(LEVELS, columns[2:7], strict=True):
             codes[lv] = _factorized(col, dict(self._lookup[lv]), tables[lv])[take]
-        times = np.array(columns[7:11], dtype=np.float64)[:, take]  # None becomes NaN
+        times = np.array(columns[7:10], dtype=np.float64)[:, take]  # None becomes NaN
         pos = np.searchsorted(self.ids, ids)
         known = (pos < len(self.ids)) & (self.ids[np.minimum(pos, len(self.ids) - 1)] == ids) \
             if len(self.ids) else np.zeros(len(ids), bool)  # fmt: skip
@@ -219,8 +214,8 @@ class ReportStatsHolder:
     poll_interval_s
         Seconds between incremental refreshes.
     overlap_s
-        How far before the newest change seen each refresh starts reading: a transaction open
-        longer than this when a refresh ran is only seen by the next full reload.
+        How far before the previous refresh began each refresh starts reading: a write whose
+        transaction stayed open longer than this is only seen by the next full reload.
     full_reload_s
         Seconds between full reloads.
     """
@@ -283,12 +278,10 @@ class ReportStatsHolder:
             if full or index is None or time.monotonic() - self._full_at > self.full_reload_s:
                 index = StatsIndex.from_rows(self._load(None))
                 self._full_at = time.monotonic()
-            else:
-                newest = index.newest_update
-                since = None if newest is None else datetime.fromtimestamp(
-                    newest - self.overlap_s, UTC
-                )  # fmt: skip
-                index = index.merged(self._load(since))
+            else:  # since the last refresh began: not the newest change seen, which a bulk
+                # load of rows updated at one moment would make every refresh read again
+                assert self.as_of is not None
+                index = index.merged(self._load(self.as_of - timedelta(seconds=self.overlap_s)))
             self._index, self.as_of = index, started
             self._ready.set()
 

@@ -58,7 +58,7 @@ __all__ = ["ReportMixin"]
 
 _CHUNK = 1000
 STAT_COLUMNS = ("id", "status", "district", "street", "community", "grid", "micro_grid",
-                "reported_s", "closed_s", "sla_due_s", "updated_s")  # fmt: skip
+                "reported_s", "closed_s", "sla_due_s")  # fmt: skip
 
 
 class ReportMixin:
@@ -248,7 +248,6 @@ class ReportMixin:
                 epoch_seconds(conn, func.coalesce(reports.c.reported_at, reports.c.created_at)),
                 epoch_seconds(conn, reports.c.closed_at),
                 epoch_seconds(conn, reports.c.sla_due_at),
-                epoch_seconds(conn, reports.c.updated_at),
             )  # fmt: skip
             if since is not None:
                 stmt = stmt.where(reports.c.updated_at >= since)
