@@ -15,21 +15,13 @@ from shapely.geometry import mapping, shape
 
 from api.app import create_app
 from geo.access import Role
-from geo.levels import Level
-from geo.records import NewArea
 from geo.stores import Store
 from tests.api.conftest import settings_for
+from tests.api.test_edits import SEED
 from tests.live_server import live_server
 
 X0, Y0 = 120.70, 30.70
 EPSG4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"
-SEED = [
-    NewArea("330402", Level.DISTRICT, "南湖区", shapely.box(X0, Y0, X0 + 0.1, Y0 + 0.1)),
-    NewArea("330402007", Level.STREET, "建设街道", shapely.box(X0, Y0, X0 + 0.05, Y0 + 0.1),
-            parent_code="330402"),
-    NewArea("330402008", Level.STREET, "解放街道", shapely.box(X0 + 0.05, Y0, X0 + 0.1, Y0 + 0.1),
-            parent_code="330402"),
-]  # fmt: skip
 
 
 @pytest.fixture
