@@ -69,8 +69,12 @@ def report_state(app: Any) -> ReportState:
                 store: Store = app.state.store
                 return store.report_stat_rows(since=since)
 
+            def count() -> int:
+                store: Store = app.state.store
+                return store.report_count()
+
             stats = ReportStatsHolder(
-                load, poll_interval_s=settings.stats_poll_interval_s,
+                load, count, poll_interval_s=settings.stats_poll_interval_s,
                 overlap_s=settings.stats_overlap_s, full_reload_s=settings.stats_full_reload_s,
             )  # fmt: skip
             state = app.state.reports = ReportState(settings, stats)

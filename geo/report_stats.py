@@ -39,6 +39,7 @@ _CLOSED = STATUSES.index(ReportStatus.CLOSED)
 _SPAN = 1e9  # seconds: durations are clipped to 31 years
 Rows = Iterable[list[tuple[object, ...]]]
 Loader = Callable[[datetime | None], Rows]
+Counter = Callable[[], int]
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -211,6 +212,10 @@ class ReportStatsHolder:
     ----------
     load
         ``load(since)`` yields row batches updated at or after ``since`` (all for None).
+    count
+        ``count()`` answers how many reports the store holds. Read before each incremental
+        refresh, it catches rows a refresh cannot see by time (a bulk load whose transaction
+        ran longer than ``overlap_s``): if the index then holds fewer, it reloads everything.
     poll_interval_s
         Seconds between incremental refreshes.
     overlap_s
@@ -223,12 +228,14 @@ class ReportStatsHolder:
     def __init__(
         self,
         load: Loader,
+        count: Counter | None = None,
         *,
         poll_interval_s: float = 2.0,
         overlap_s: float = 10.0,
         full_reload_s: float = 900.0,
     ) -> None:
         self._load = load
+        self._count = count
         self.poll_interval_s = poll_interval_s
         self.overlap_s = overlap_s
         self.full_reload_s = full_reload_s
@@ -281,7 +288,13 @@ class ReportStatsHolder:
             else:  # since the last refresh began: not the newest change seen, which a bulk
                 # load of rows updated at one moment would make every refresh read again
                 assert self.as_of is not None
+                held = self._count() if self._count is not None else 0
                 index = index.merged(self._load(self.as_of - timedelta(seconds=self.overlap_s)))
+                if len(index) < held:
+                    log.info("statistics missed %d reports committed late; reloading",
+                             held - len(index))  # fmt: skip
+                    index = StatsIndex.from_rows(self._load(None))
+                    self._full_at = time.monotonic()
             self._index, self.as_of = index, started
             self._ready.set()
 

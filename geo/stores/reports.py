@@ -255,6 +255,11 @@ class ReportMixin:
             for part in result.partitions():
                 yield [tuple(r) for r in part]
 
+    def report_count(self) -> int:
+        """How many reports the store holds."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(reports)).scalar_one())
+
     def report_area_labels(self, codes: Sequence[str]) -> dict[str, tuple[str, str | None]]:
         """Name and kind of areas by code, from their newest version (retired ones too)."""
         wanted = sorted(set(codes))

@@ -107,3 +107,18 @@ def test_store_rows_feed_the_index(store: Store) -> None:
     assert not np.isnan(index.times[0]).any()
     since = store.report_stat_rows(since=utc_now() + timedelta(hours=1))
     assert sum(len(part) for part in since) == 0 and second > first
+
+
+def test_rows_committed_too_late_for_the_overlap_trigger_a_full_reload() -> None:
+    stored: list[tuple[object, ...]] = list(ROWS[:3])
+    asked: list[datetime | None] = []
+
+    def load(since: datetime | None) -> list[list[tuple[object, ...]]]:
+        asked.append(since)
+        return [list(stored)] if since is None else [[]]  # a late commit: too old for `since`
+
+    holder = ReportStatsHolder(load, lambda: len(stored), overlap_s=10)
+    holder.refresh()
+    stored.extend(ROWS[3:])
+    holder.refresh()
+    assert len(holder.current()) == 6 and asked[-1] is None
