@@ -75,6 +75,8 @@ ASSIST = (
 )  # fmt: skip
 ASSIST_TAIL = re.compile(f"(?:{_alt(ASSIST)})$")
 ASSIST_HEAD = re.compile("(?:附近|旁边|对面|斜对面|隔壁|往东|往西|往南|往北)")
+# Locating words safe to cut out of the middle of a named run (never part of a name).
+ASSIST_INNER = re.compile("(?:斜对面|正对面|附近|旁边|对面|隔壁|楼下|边上|对过|[东西南北]侧旁?|旁)")
 POI_END = re.compile(f"(?:{_alt(POI_STRONG)})$")
 SUBPOI_TAIL = re.compile(
     rf"(?:[{DIRECTION}中](?:大门|门|区|苑|楼)|[{DIRECTION}]门口|门口|办公室|项目部|门卫室?|"

@@ -13,6 +13,7 @@ from .gazetteer import RANK, Gazetteer
 from .lexicon import (
     ASSIST,
     ASSIST_HEAD,
+    ASSIST_INNER,
     ASSIST_TAIL,
     CONNECTIVE,
     NOISE_HEAD,
@@ -30,6 +31,8 @@ _PLACE = frozenset(("road", "poi", "subpoi", "roadno", "houseno", "devzone"))
 _SINGLE_POI_SUFFIX_MIN_BODY = 2
 _ASSIST_WORDS = frozenset(ASSIST)
 _MERGE_INTO = frozenset((("community", "community"), ("town", "road"), ("town", "town")))
+_VILLAGE_BEFORE = frozenset(("city", "district", "town", "community", "devzone"))
+_VILLAGE_AFTER = frozenset(("houseno", "roadno", "road", "village_group"))
 _NAME_TAIL = frozenset("村路街巷弄道桥")
 _ROAD_INFIX = frozenset("东西南北中一二三四五六七八九十0123456789")
 _LEVEL_WORDS = (
@@ -41,13 +44,18 @@ _LEVEL_WORDS = (
 class _State:
     """What the tagger has seen so far in one address."""
 
-    __slots__ = ("code", "out", "placed", "short")
+    __slots__ = ("bare", "code", "out", "placed", "short")
 
     def __init__(self) -> None:
         self.out: list[Span] = []
+        self.bare: set[int] = set()  # indexes in ``out`` of names without a typed suffix
         self.code = ""
         self.short: set[int] = set()  # indexes in ``out`` of admin names in short form
         self.placed = False  # a road, POI or number has been seen: admin names are over
+
+    def has_poi(self) -> bool:
+        """A POI was named: later names are its parts (sub-POIs)."""
+        return any(label == "poi" for label, _, _ in self.out)
 
     def last(self) -> str:
         return self.out[-1][0] if self.out else ""
@@ -77,7 +85,9 @@ def tag(text: str, gazetteer: Gazetteer) -> list[Span]:
     state = _State()
     n = len(text)
     head = NOISE_HEAD.match(text)
-    pos = _admin(text, head.end() if head else 0, gazetteer, state)
+    # 中国 is the country only before a division name (中国轻纺城 is a market).
+    pos = head.end() if head and next(gazetteer.match(text, head.end()), None) else 0
+    pos = _admin(text, pos, gazetteer, state)
     tail = NOISE_TAIL.search(text, pos)
     end_all = tail.start() if tail else n
     last = pos
@@ -88,6 +98,8 @@ def tag(text: str, gazetteer: Gazetteer) -> list[Span]:
         last = m.end()
     if last < end_all:
         _chunk(text, last, end_all, gazetteer, state)
+    if state.bare:
+        _settle(text, state)
     return state.out
 
 
@@ -165,6 +177,9 @@ def _numbered(kind: str, start: int, end: int, at_end: bool, text: str, state: _
     elif kind == "group":
         label = "village_group"
     elif kind == "hao":
+        if prev == "assist" and len(state.out) > 1:
+            # 塔墩路东00号: a direction between a road and its number.
+            prev = state.out[-2][0]
         label = "roadno" if prev in ("road", "intersection", "") else "houseno"
     elif kind == "lane":
         label = "road" if prev == "road" else "roadno"
@@ -172,7 +187,7 @@ def _numbered(kind: str, start: int, end: int, at_end: bool, text: str, state: _
         if text[end - 2 : end] == "号院":
             label = "poi"
         else:
-            label = "subpoi" if prev in ("poi", "subpoi", "houseno") else "poi"
+            label = "subpoi" if state.has_poi() and prev in ("poi", "subpoi", "houseno") else "poi"
     elif prev in ("cellno", "houseno", "floorno") and at_end:
         label = "roomno"
     elif "-" in text[start:end] and prev not in ("road",):
@@ -188,6 +203,15 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
     """Split a run of named text at typed suffixes and label the pieces."""
     a = _admin(text, a, gazetteer, state)
     a = _absorb_short(text, a, b, state)
+    inner = ASSIST_INNER.search(text, a, b)
+    if inner:
+        # 000号附近武义…公司, 二商所楼下芳龄美容院: a locating word between two places.
+        if inner.start() > a:
+            _chunk(text, a, inner.start(), gazetteer, state)
+        state.emit("assist", inner.start(), inner.end())
+        if inner.end() < b:
+            _chunk(text, inner.end(), b, gazetteer, state)
+        return
     cur = a
     # (kind, start, end, where the suffix starts)
     pieces: list[tuple[str, int, int, int]] = []
@@ -243,7 +267,7 @@ def _absorb_short(text: str, a: int, b: int, state: _State) -> int:
     m = SUFFIX.search(text, a, b)
     if m is None or m.lastgroup not in ("road", "poi", "devzone"):
         return a
-    if m.lastgroup == "devzone" or m.start() - a <= 1:
+    if m.start() - a <= 1:
         start = state.out.pop()[1]
         state.short.discard(len(state.out))
         return start
@@ -286,10 +310,12 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
             state.emit("assist", start + m.start(), end)
             return
         kind = "poi"
-    if kind == "road" and end - start > 6:
+    if kind == "road" and end - start >= 5:
         keep = _road_keep(word)
-        if keep < len(word) - 1:
+        if keep <= len(word) - 2:
             lead = "community" if state.last() in ("town", "community") else "poi"
+            if lead == "poi":
+                state.bare.add(len(state.out))
             state.emit(lead, start, end - keep)
             start = end - keep
     if kind == "poi":
@@ -299,5 +325,38 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
             state.emit("subpoi", start + m.start(), end)
             return
         prev = state.last()
-        kind = "subpoi" if prev in ("poi", "subpoi", "houseno", "floorno") else "poi"
+        after = ("poi", "subpoi", "houseno", "floorno")
+        kind = "subpoi" if state.has_poi() and prev in after else "poi"
+        if kind == "poi" and not POI_END.search(word):
+            state.bare.add(len(state.out))
     state.emit(kind, start, end)
+
+
+def _settle(text: str, state: _State) -> None:
+    """Relabel bare names by their neighbours once the whole address is labelled.
+
+    A short name with no suffix right after an administrative name and before a door
+    number, a road, a group number or the end is a natural village (横畈塘000号, 石家), which
+    the guideline labels ``community``; a POI can only follow a POI as its sub-POI.
+    """
+    out = state.out
+    for i in sorted(state.bare):
+        label, start, end = out[i]
+        prev = out[i - 1][0] if i else ""
+        nxt = out[i + 1][0] if i + 1 < len(out) else ""
+        if (
+            prev in _VILLAGE_BEFORE
+            and 2 <= end - start <= 4
+            and (
+                (nxt in _VILLAGE_AFTER and out[i + 1][1] - end <= 1)
+                and (nxt in ("road", "village_group") or text[out[i + 1][2] - 1] == "号")
+            )
+            and out[i - 1][2] == start
+        ):
+            out[i] = ("community", start, end)
+    seen = False
+    for i, (label, start, end) in enumerate(out):
+        if label == "subpoi" and not seen:
+            out[i] = ("poi", start, end)
+            label = "poi"
+        seen = seen or label == "poi"
