@@ -15,7 +15,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.errors import (
@@ -32,7 +33,7 @@ from geo.errors import (
     VersionMismatchError,
 )
 
-__all__ = ["error_response", "install_error_handlers"]
+__all__ = ["error_response", "install_error_handlers", "store_is_down"]
 
 log = logging.getLogger("onemap.api")
 
@@ -122,9 +123,31 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def store_is_down(exc: BaseException) -> bool:
+    """Whether a database error means "the server is unreachable", not "the query is wrong".
+
+    During a restart or failover the driver reports it in several ways: a refused or dropped
+    connection (``OperationalError``, psycopg's ``AdminShutdown``/``CannotConnectNow`` among
+    them), a connection found closed (``InterfaceError``), any error after which SQLAlchemy
+    invalidated the connection, or no pooled connection freed in time.
+    """
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if store_is_down(exc):
+        return await _store_down(request, exc)
+    return await _unexpected(request, exc)
+
+
 async def _store_down(request: Request, exc: Exception) -> JSONResponse:
-    # The database went away mid-request (restart, failover): the client should retry.
-    log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+    # The database went away mid-request (restart, failover): the client should retry. Writes
+    # are safe to retry: a transaction cut off before its commit stored nothing, and intake
+    # under an Idempotency-Key answers a retry of a committed report with the stored one.
+    log.warning("store unavailable on %s %s: %s: %s", request.method, request.url.path,
+                type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "")  # fmt: skip
     return error_response(
         503,
         "store_unavailable",
@@ -142,5 +165,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OnemapError, _onemap_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(OperationalError, _store_down)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeoutError, _store_down)
     app.add_exception_handler(Exception, _unexpected)

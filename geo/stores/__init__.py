@@ -53,7 +53,10 @@ def open_store(url: str, *, pool_size: int = 5) -> Store:
         raise InvalidInputError(f"not a database URL: {url!r}", field="database_url") from exc
     if parsed.get_backend_name() == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-        engine = create_engine(parsed, pool_size=pool_size, pool_pre_ping=True)
+        # pre_ping recycles connections a database restart left stale; a short connect timeout
+        # turns an unreachable server into a quick 503 instead of a request hung for minutes.
+        engine = create_engine(parsed, pool_size=pool_size, pool_pre_ping=True,
+                               connect_args={"connect_timeout": 5})  # fmt: skip
         return PostgisStore(engine)
     if parsed.get_backend_name() == "sqlite":
         return SqliteStore(_sqlite_engine(url))
