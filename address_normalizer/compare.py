@@ -1,9 +1,18 @@
-"""Do two address texts name the same place, a related one, or an unrelated one?"""
+"""Do two address texts name the same place, a related one, or an unrelated one?
+
+The relation follows the conventions of the CCKS 2021 address-relevance labels where they
+describe "the same place" (rules and thresholds chosen by reading that set; nothing learned
+from it ships): a query that names a unit, floor or room inside the building the other
+address names is ``exact``; a query naming a building the other address does not name is
+``partial`` (the other is the whole compound); two addresses that share a named place but
+sit on different roads, in different districts or at different door numbers are not the
+same place.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from rapidfuzz import fuzz
@@ -16,12 +25,17 @@ from .text import clean
 Relation = Literal["exact", "partial", "none"]
 
 _NUMBER = re.compile(r"[0-9A-Z]+(?:-[0-9A-Z]+)*")
-_NAMED = ("poi", "subpoi", "community", "devzone")
+_ADMIN_SUFFIX = re.compile(r"(?:自治县|新区|市|区|县)$")
+_NAMED = ("poi", "community", "devzone")
 _NUMBERED = ("roadno", "houseno", "cellno", "floorno", "roomno")
-_DETAIL = ("houseno", "cellno", "roomno")
-# Thresholds tuned on the CCKS 2021 matching validation fold (allowed: rules, not weights).
-NAME_EXACT = 0.80
-NAME_PARTIAL = 0.60
+_PLACE = frozenset(("road", "roadno", "poi", "subpoi", "community", "devzone", "houseno",
+                    "cellno", "floorno", "roomno", "village_group", "detail"))  # fmt: skip
+# Thresholds on the whole-text similarity (rapidfuzz ratio in [0, 1]), chosen on the CCKS
+# 2021 matching validation fold (allowed for rules; no weights are trained on it).
+SAME_BUILDING = 0.4  # same named place and same building number
+SAME_PLACE = 0.7  # same named place, neither names a different building
+SAME_DOOR = 0.4  # same road, door number and building
+NEAR_TEXT = 0.9  # texts this alike are related even without a shared anchor
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +45,9 @@ class Comparison:
     Attributes
     ----------
     relation : {"exact", "partial", "none"}
-        ``exact``: the same place; ``partial``: the same compound or road with a different
-        door, building, unit or room, or one address contains the other; ``none``: otherwise.
+        ``exact``: the same place (a unit, floor or room inside the same building counts);
+        ``partial``: the same compound or road with a different or unnamed door or building;
+        ``none``: otherwise.
     score : float
         Similarity in [0, 1]; ``exact`` pairs score higher than ``partial`` ones.
     """
@@ -41,30 +56,33 @@ class Comparison:
     score: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Side:
     text: str
-    names: list[str]
-    roads: list[str]
-    numbers: dict[str, str]
+    names: list[str] = field(default_factory=list)
+    roads: list[str] = field(default_factory=list)
+    numbers: dict[str, str] = field(default_factory=dict)
+    admin: dict[str, set[str]] = field(default_factory=dict)
+    places: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _side(result: ParseResult) -> _Side:
-    names: list[str] = []
-    roads: list[str] = []
-    numbers: dict[str, str] = {}
-    norm = result.normalized
+    side = _Side(result.normalized)
     for comp in result.components:
         value = _canon(comp.text)
+        if comp.label in _PLACE:
+            side.places.append((comp.label, value))
         if comp.label in _NAMED and len(value) >= 2:
-            names.append(value)
-        elif comp.label == "road":
-            roads.append(value)
+            side.names.append(value)
+        elif comp.label == "road" and len(value) >= 2:
+            side.roads.append(value)
         elif comp.label in _NUMBERED:
             m = _NUMBER.search(value)
             if m:
-                numbers.setdefault(comp.label, m.group(0))
-    return _Side(norm, names, roads, numbers)
+                side.numbers.setdefault(comp.label, m.group(0))
+        elif comp.label in ("city", "district"):
+            side.admin.setdefault(comp.label, set()).add(_ADMIN_SUFFIX.sub("", value))
+    return side
 
 
 def _canon(text: str) -> str:
@@ -75,22 +93,13 @@ def _canon(text: str) -> str:
 _EMPTY = Gazetteer()
 
 
-def _contained(name: str, text: str) -> float:
-    """How well ``name`` occurs inside ``text`` (1.0: verbatim)."""
-    if not name or not text:
-        return 0.0
-    if name in text:
-        return 1.0
-    return fuzz.partial_ratio(name, text) / 100.0
-
-
 def compare(a: str, b: str, *, gazetteer: Gazetteer | None = None) -> Comparison:
     """Relate two addresses: ``exact``, ``partial`` or ``none``, with a score in [0, 1].
 
     Parameters
     ----------
     a, b : str
-        Address texts (1–200 characters each).
+        Address texts (1–200 characters each); ``a`` is the query, ``b`` the candidate.
     gazetteer : Gazetteer, optional
         Administrative names for parsing; the national list by default.
 
@@ -110,26 +119,39 @@ def compare(a: str, b: str, *, gazetteer: Gazetteer | None = None) -> Comparison
     return _relate(sa, sb)
 
 
+def _number(sa: _Side, sb: _Side, label: str) -> str:
+    """``same``, ``conflict``, ``a`` / ``b`` (only that side has it) or ``""`` (neither)."""
+    x, y = sa.numbers.get(label), sb.numbers.get(label)
+    if x and y:
+        return "same" if x == y else "conflict"
+    return "a" if x else "b" if y else ""
+
+
 def _relate(sa: _Side, sb: _Side) -> Comparison:
-    """Decide from anchors (road + door number, or a named place) and numbered details."""
-    last_b = _contained(sb.names[-1], sa.text) if sb.names else 0.0
-    last_a = _contained(sa.names[-1], sb.text) if sa.names else 0.0
-    same_road = any(ra == rb for ra in sa.roads for rb in sb.roads)
-    same_door = same_road and sa.numbers.get("roadno") == sb.numbers.get("roadno") is not None
-    named = bool(sa.names and sb.names) and min(last_a, last_b) >= NAME_EXACT
-    conflicts = sum(
-        1
-        for label in ("roadno", "houseno", "cellno", "roomno")
-        if label in sa.numbers and label in sb.numbers and sa.numbers[label] != sb.numbers[label]
-    )
+    """Decide from anchors (road + door number, or a named place) and conflicts."""
     whole = fuzz.ratio(sa.text, sb.text) / 100.0
-    # One side naming a building, unit or room the other lacks: one contains the other.
-    finer = any((label in sa.numbers) != (label in sb.numbers) for label in _DETAIL)
-    if named or (same_door and not (sb.names and last_b < NAME_EXACT)):
-        if conflicts or finer:
-            return Comparison("partial", round(0.5 + 0.19 * whole, 4))
-        return Comparison("exact", round(0.7 + 0.3 * max(whole, min(last_a, last_b)), 4))
-    contained = max(last_a, last_b) >= NAME_EXACT
-    if same_road or contained or (max(last_a, last_b) >= NAME_PARTIAL and whole >= 0.5):
+    admin_conflict = any(
+        sa.admin.get(level) and sb.admin.get(level) and not (sa.admin[level] & sb.admin[level])
+        for level in ("city", "district")
+    )
+    shared_road = any(x in y or y in x for x in sa.roads for y in sb.roads)
+    road_conflict = bool(sa.roads and sb.roads) and not shared_road
+    # A named place of each side occurs verbatim in the other.
+    named = (
+        bool(sa.names and sb.names)
+        and any(n in sa.text for n in sb.names)
+        and any(n in sb.text for n in sa.names)
+    )
+    house, door = _number(sa, sb, "houseno"), _number(sa, sb, "roadno")
+    conflict = admin_conflict or road_conflict or "conflict" in (house, door)
+    if sa.places and sa.places == sb.places and not admin_conflict:
+        return Comparison("exact", round(0.7 + 0.3 * max(whole, 0.9), 4))
+    if not conflict and (
+        (named and house == "same" and whole >= SAME_BUILDING)
+        or (named and house in ("", "b") and whole >= SAME_PLACE)
+        or (shared_road and door == "same" and house == "same" and whole >= SAME_DOOR)
+    ):
+        return Comparison("exact", round(0.7 + 0.3 * whole, 4))
+    if not admin_conflict and (shared_road or named or whole >= NEAR_TEXT):
         return Comparison("partial", round(0.5 + 0.19 * whole, 4))
     return Comparison("none", round(0.49 * whole, 4))

@@ -11,6 +11,9 @@ from address_normalizer import compare
         ("杭州市西湖区文三路12号3幢", "文三路12号三号楼"),
         ("阳光小区3幢2单元301室", "阳光小区三栋二单元301房"),
         ("浙江省嘉兴市南湖区中山路1号", "南湖区中山路１号"),
+        # A unit and room inside the building the other names: the same place (the CCKS 2021
+        # convention, and the same point for geocoding).
+        ("阳光小区3幢2单元301室", "阳光小区3幢"),
     ],
 )
 def test_exact(a: str, b: str) -> None:
@@ -23,8 +26,11 @@ def test_exact(a: str, b: str) -> None:
     ("a", "b"),
     [
         ("文三路12号3幢", "文三路12号5幢"),
-        ("阳光小区3幢2单元301室", "阳光小区3幢"),
+        # A building the other address does not name: the other is the whole compound.
+        ("阳光小区3幢2单元301室", "阳光小区"),
         ("文三路12号", "文三路88号"),
+        # The same compound name on two different roads: related, never the same place.
+        ("海棠路桃园小区5号楼", "莲西路桃园小区5号楼"),
     ],
 )
 def test_partial(a: str, b: str) -> None:
@@ -33,7 +39,12 @@ def test_partial(a: str, b: str) -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("中山路1号阳光小区", "解放路9号春江花园"), ("三墩镇绿城小区", "七星街道金色家园")],
+    [
+        ("中山路1号阳光小区", "解放路9号春江花园"),
+        ("三墩镇绿城小区", "七星街道金色家园"),
+        # The same compound name in two districts: two places.
+        ("西湖区阳光小区3幢", "余杭区阳光小区3幢"),
+    ],
 )
 def test_none(a: str, b: str) -> None:
     result = compare(a, b)
