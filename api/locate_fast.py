@@ -8,6 +8,8 @@ on raw bytes with NumPy instead:
   pairs (a byte whitelist plus the exact sequence of brackets and commas) and parses the
   numbers in C. Anything else (``NaN``, strings, ``true``, nesting) returns None and the caller
   falls back to the general parser, which names the bad point.
+* :class:`ScopeTables` tells which answers lie inside a key's area scope by array indexing,
+  so a scoped key's batch is filtered without a loop over its points.
 * :class:`CodeRows` writes each answer row at a fixed width: every level's code is quoted and
   ``null`` is padded with spaces (JSON whitespace) to the same width, so the rows of all points
   are assembled by array indexing alone.
@@ -20,7 +22,7 @@ import warnings
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["CodeRows", "read_points"]
+__all__ = ["CodeRows", "ScopeTables", "read_points"]
 
 _NUMBER_CHARS = b"0123456789.-+eE"
 _SPACE = b" \t\r\n"
@@ -106,3 +108,35 @@ class CodeRows:
         out[:, at - 1] = ord("]")
         out[:, at] = ord(",")
         return b"[" + out.tobytes()[:-1] + b"]"
+
+
+class ScopeTables:
+    """Per level, whether each area position lies inside a key's scope (an area subtree).
+
+    A point is inside the scope when any area of its chain has a code starting with the
+    scope's code: the same rule report intake applies to a scoped key.
+
+    Parameters
+    ----------
+    code_tables
+        Per level, the codes in position order (the last entry, for position -1, is None).
+    scope
+        The key's scope: an area code.
+    """
+
+    def __init__(self, code_tables: list[npt.NDArray[np.object_]], scope: str) -> None:
+        self._tables = [
+            np.array([c is not None and str(c).startswith(scope) for c in codes], dtype=bool)
+            for codes in code_tables
+        ]
+
+    def inside_one(self, positions: list[int]) -> bool:
+        """Whether one point's five positions (-1 for none) fall inside the scope."""
+        return any(bool(t[p]) for t, p in zip(self._tables, positions, strict=True))
+
+    def inside(self, found: npt.NDArray[np.int32]) -> npt.NDArray[np.bool_]:
+        """Per point, whether its positions (levels by points, -1 for none) are in scope."""
+        mask = np.zeros(found.shape[1], dtype=bool)
+        for depth, table in enumerate(self._tables):
+            mask |= table[found[depth]]
+        return mask

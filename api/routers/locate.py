@@ -1,10 +1,19 @@
-"""Point-in-grid for dispatch systems: the chain of areas covering a point, one or in bulk."""
+"""Point-in-grid for dispatch systems: the chain of areas covering a point, one or in bulk.
+
+A key scoped to an area (a street office, a grid worker) locates only inside its subtree, as
+it reads and files reports only there: a single point outside it is refused (403, naming the
+point), and in a batch each point outside it answers as located nowhere (every level null),
+with the count of such points in the ``X-Outside-Scope`` header, so one stray point does not
+fail a dispatch system's whole batch.
+"""
 
 from __future__ import annotations
 
 import math
+import weakref
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import APIRouter, FastAPI, Query, Request, Security
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
@@ -12,6 +21,7 @@ from starlette.routing import Route
 
 from api.auth import api_key_header, require
 from api.deps import parse_as_of
+from api.locate_fast import ScopeTables
 from api.locate_io import AnswerWriter, TooManyPointsError, parse_batch
 from api.locate_schemas import (
     FEATURE_COLLECTION_EXAMPLE,
@@ -25,7 +35,8 @@ from api.schemas import ErrorBody
 from api.settings import Settings
 from geo.access import Role
 from geo.crs import Crs, convert_point
-from geo.errors import InvalidInputError, PayloadTooLargeError
+from geo.errors import ForbiddenError, InvalidInputError, PayloadTooLargeError
+from geo.levels import LEVELS
 from geo.locator import Locator
 from geo.locator_service import LocatorHolder
 from geo.stores import Store
@@ -36,6 +47,7 @@ router = APIRouter(prefix="/v1", tags=["locate"])
 
 JSON = "application/json"
 ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorBody, "description": "the point lies outside the key's area scope"},
     422: {"model": ErrorBody, "description": "bad lon/lat, crs, as_of or body"},
     503: {"model": ErrorBody, "description": "the index is still loading"},
 }
@@ -48,6 +60,25 @@ _BYTES_PER_POINT = 2_000
 # the store is asked (briefly blocking the loop) only once per key and cache period.
 _check_dispatcher = require(Role.DISPATCHER)
 ApiKeyHeader = Annotated[str | None, Security(api_key_header)]
+OUTSIDE_SCOPE_HEADER = "X-Outside-Scope"
+# Scope tables per locator (a version) and scope; they go with the locator they index.
+_scope_tables: weakref.WeakKeyDictionary[Locator, dict[str, ScopeTables]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def scope_tables(locator: Locator, scope: str) -> ScopeTables:
+    """Which of ``locator``'s areas lie inside ``scope``, built once per version and scope."""
+    per_scope = _scope_tables.get(locator)
+    if per_scope is None:
+        per_scope = _scope_tables.setdefault(locator, {})
+    tables = per_scope.get(scope)
+    if tables is None:
+        tables = ScopeTables([locator.code_table(level) for level in LEVELS], scope)
+        if len(per_scope) >= 64:  # many scoped keys: keep memory bounded
+            per_scope.clear()
+        per_scope[scope] = tables
+    return tables
 
 
 def start_locator(app: FastAPI, store: Store) -> LocatorHolder:
@@ -111,11 +142,12 @@ async def locate(request: Request) -> Response:
     """The areas covering one point at every level; on a shared edge the smallest code wins.
 
     A point inside a community but in no grid answers the community with `grid` and
-    `micro_grid` null; a point outside every area answers `covered: false`.
+    `micro_grid` null; a point outside every area answers `covered: false`. A key scoped to an
+    area gets 403 for a point outside that area.
     """
     # Parameters are read by hand: FastAPI's per-parameter machinery costs more than the
     # lookup itself on this hot path. The OpenAPI text above documents them all the same.
-    _check_dispatcher(request, request.headers.get("x-api-key"))
+    key = _check_dispatcher(request, request.headers.get("x-api-key"))
     lon = _number(request, "lon", -180.0, 180.0)
     lat = _number(request, "lat", -90.0, 90.0)
     crs = request.query_params.get("crs")
@@ -129,6 +161,11 @@ async def locate(request: Request) -> Response:
     else:
         locator = _locator(request, None)
     positions = locator.locate_one(lon, lat) if math.isfinite(lon + lat) else [-1] * 5
+    if key.scope is not None and not scope_tables(locator, key.scope).inside_one(positions):
+        raise ForbiddenError(
+            f"the point lon={lon:.7f}, lat={lat:.7f} lies outside this key's scope {key.scope}",
+            field="lon", details={"scope": key.scope},
+        )  # fmt: skip
     return Response(AnswerWriter.of(locator).single(positions), media_type=JSON)
 
 
@@ -190,19 +227,28 @@ async def locate_batch(
 
     The body is `{"crs": "gcj02", "points": [[lon, lat], ...]}` or a GeoJSON FeatureCollection
     of Point features. `fields=codes` answers with rows of five codes, the fastest form.
+    For a key scoped to an area, points outside it answer with every level null and the
+    `X-Outside-Scope` header counts them.
     """
-    await run_in_threadpool(_check_dispatcher, request, api_key)
+    key = await run_in_threadpool(_check_dispatcher, request, api_key)
     settings: LocateSettings = request.app.state.locate_settings
     limit = settings.max_batch_points
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit * _BYTES_PER_POINT:
         raise PayloadTooLargeError(f"the body is too large for {limit} points", field="points")
     body = await request.body()
-    return await run_in_threadpool(_answer_batch, request, body, fields == "codes", crs, as_of)
+    return await run_in_threadpool(
+        _answer_batch, request, body, fields == "codes", crs, as_of, key.scope
+    )
 
 
 def _answer_batch(
-    request: Request, body: bytes, codes_only: bool, crs: str | None, as_of: str | None
+    request: Request,
+    body: bytes,
+    codes_only: bool,
+    crs: str | None,
+    as_of: str | None,
+    scope: str | None,
 ) -> Response:
     settings: LocateSettings = request.app.state.locate_settings
     try:
@@ -212,8 +258,13 @@ def _answer_batch(
         raise PayloadTooLargeError(str(exc), field=field, details={"limit": exc.limit}) from None
     locator = _locator(request, as_of)
     found = locator.locate(batch.lon, batch.lat)
+    headers: dict[str, str] | None = None
+    if scope is not None:  # points outside the key's subtree answer as located nowhere
+        inside = scope_tables(locator, scope).inside(found)
+        found = np.where(inside, found, -1).astype(found.dtype, copy=False)
+        headers = {OUTSIDE_SCOPE_HEADER: str(int(inside.size - np.count_nonzero(inside)))}
     writer = AnswerWriter.of(locator)
     if batch.features is not None:
         content = writer.features(found, batch, codes_only=codes_only)
-        return Response(content, media_type="application/geo+json")
-    return Response(writer.batch(found, codes_only=codes_only), media_type=JSON)
+        return Response(content, media_type="application/geo+json", headers=headers)
+    return Response(writer.batch(found, codes_only=codes_only), media_type=JSON, headers=headers)
