@@ -71,6 +71,7 @@ class Readiness(BaseModel):
     version: int | None = None
     counts: dict[str, int] | None = None
     reason: str | None = None
+    geocoder: Literal["ready", "loading", "on_first_use"] | None = None
 
 
 class ErrorDetail(BaseModel):

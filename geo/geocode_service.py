@@ -99,6 +99,10 @@ class GeocoderHolder:
     def is_ready(self) -> bool:
         return self._current is not None
 
+    def is_building(self) -> bool:
+        """Whether the first build has been asked for (eagerly or by a first call)."""
+        return self._thread is not None
+
     # -- reading -------------------------------------------------------------------------------
     def current(self) -> Geocoder:
         """The geocoder of the newest version loaded (never blocks)."""

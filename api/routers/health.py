@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import StoreDep
 from api.schemas import Health, Readiness
 from geo.errors import StoreUnavailableError
+from geo.geocode_service import GeocoderHolder
 
 router = APIRouter(tags=["health"])
 
@@ -20,7 +23,13 @@ def healthz() -> Health:
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
 def readyz(request: Request, store: StoreDep) -> JSONResponse:
-    """Ready once the store answers, holds data, and the point-in-area index is loaded."""
+    """Ready once the store answers, holds data, and the point-in-area index is loaded.
+
+    The address library is built on first use unless ``ONEMAP_GEOCODE_WARM_ON_START`` is
+    set; a worker configured to warm it is not ready until it has, so a load balancer only
+    sends geocoding traffic to workers that can answer it. ``geocoder`` says which state the
+    library is in either way.
+    """
     try:
         store.ping()
         counts = store.counts()
@@ -47,5 +56,29 @@ def readyz(request: Request, store: StoreDep) -> JSONResponse:
             reason="locator index loading",
         )
         return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})
-    body = Readiness(status="ready", backend=store.backend, version=version, counts=counts)
+    geocoder = _geocoder_state(request)
+    settings = getattr(request.app.state, "geocode_settings", None)
+    warm = settings is not None and (settings.warm_on_start or settings.wait_on_start)
+    if warm and geocoder != "ready":
+        body = Readiness(
+            status="not_ready",
+            backend=store.backend,
+            version=version,
+            counts=counts,
+            reason="address library loading",
+            geocoder=geocoder,
+        )
+        return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})
+    body = Readiness(
+        status="ready", backend=store.backend, version=version, counts=counts, geocoder=geocoder
+    )
     return JSONResponse(body.model_dump())
+
+
+def _geocoder_state(request: Request) -> Literal["ready", "loading", "on_first_use"] | None:
+    holder: GeocoderHolder | None = getattr(request.app.state, "geocoder", None)
+    if holder is None:
+        return None
+    if holder.is_ready():
+        return "ready"
+    return "loading" if holder.is_building() else "on_first_use"

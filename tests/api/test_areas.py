@@ -11,6 +11,8 @@ import shapely
 from fastapi.testclient import TestClient
 
 from api.schemas import AreaCollection, AreaFeature, ErrorBody
+from geo.stores import Store
+from tests.api.conftest import admin_client, settings_for
 
 SOURCES = Path(__file__).parents[2] / "sample_data" / "jiaxing"
 
@@ -157,3 +159,24 @@ def test_openapi_documents_the_contract(client: TestClient) -> None:
 def test_unknown_route_is_a_json_404(client: TestClient) -> None:
     response = client.get("/v1/nothing-here")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_readiness_tells_the_address_library_state(
+    city_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lazy worker is ready before its library is built; a warming one only after."""
+    with admin_client(city_store, settings_for(city_store, tmp_path)) as lazy:
+        ready = lazy.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["geocoder"] == "on_first_use"
+        assert lazy.post("/v1/geocode", json={"address": "南湖区"}).status_code in (200, 503)
+        assert lazy.app.state.geocoder.wait_ready(300)  # type: ignore[attr-defined]
+        assert lazy.get("/readyz").json()["geocoder"] == "ready"
+    monkeypatch.setenv("ONEMAP_GEOCODE_WARM_ON_START", "true")
+    with admin_client(city_store, settings_for(city_store, tmp_path)) as warming:
+        first = warming.get("/readyz")
+        if first.status_code == 503:
+            assert first.json()["reason"] == "address library loading"
+            assert first.json()["geocoder"] == "loading"
+        assert warming.app.state.geocoder.wait_ready(300)  # type: ignore[attr-defined]
+        ready = warming.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["geocoder"] == "ready"
