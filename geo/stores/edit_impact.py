@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 
 from geo.crs import area_m2
 from geo.editing import EditPlan
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["IMPACT_LIST_LIMIT", "Impact", "ImpactMixin"]
 
 IMPACT_LIST_LIMIT = 500
+_ID_CHUNK = 1000  # ids per UPDATE: well under SQLite's bound-parameter limit
 
 
 @dataclass
@@ -104,10 +105,16 @@ class ImpactMixin:
         for geom in new_state.values():
             neighbours |= {a.code for a in self._areas_touching(conn, level, geom)}
         codes = sorted(affected | neighbours)
+        # Addresses in a gap of the parent (no area at this level) join an area that grows
+        # over them, so they are read too: by their parent-level column.
+        in_gap = []
+        if level.parent is not None:
+            parents = sorted({c[:-3] for c in codes})
+            in_gap = [and_(column.is_(None), addresses.c[level.parent.value].in_(parents))]
         rows = conn.execute(
             select(
                 addresses.c.id, addresses.c.full_text, addresses.c.lon, addresses.c.lat, column
-            ).where(addresses.c.valid_to.is_(None), column.in_(codes))
+            ).where(addresses.c.valid_to.is_(None), or_(column.in_(codes), *in_gap))
         ).all()
         if not rows:
             return []
@@ -117,41 +124,38 @@ class ImpactMixin:
             if c not in plan.retires
         }
         final.update(new_state)
-        names = sorted(final)
-        tree = shapely.STRtree([final[c] for c in names])
-        points = shapely.points([r.lon for r in rows], [r.lat for r in rows])
-        point_idx, area_idx = tree.query(points, predicate="intersects")
-        best = np.full(len(rows), np.iinfo(np.int64).max)
-        np.minimum.at(best, point_idx, area_idx)
-        moved = []
-        for row, position in zip(rows, best.tolist(), strict=True):
-            new_code = names[position] if position < len(names) else None
-            if new_code != row[4]:
-                moved.append(
-                    {
-                        "id": row.id,
-                        "full_text": row.full_text,
-                        "from": row[4],
-                        "to": new_code,
-                        "level": level.value,
-                    }
-                )
-        return moved
+        ids, texts, lons, lats, olds = zip(*rows, strict=True)
+        owners = _owners(final, np.asarray(lons, float), np.asarray(lats, float))
+        return [
+            {"id": id_, "full_text": text, "from": old, "to": new, "level": level.value}
+            for id_, text, old, new in zip(ids, texts, olds, owners, strict=True)
+            if new != old
+        ]
 
     @staticmethod
     def _move_addresses(conn: Connection, outcome: EditOutcome) -> None:
-        """Re-derive the chain of the addresses the impact says move (derived data, not history)."""
+        """Re-derive the chain of the addresses the impact says move (derived data, not history).
+
+        One UPDATE per destination area (ids in chunks), not one per address: a boundary move
+        in a dense grid shifts thousands of addresses, and a round trip each would dominate
+        the commit (about 1 s per 5,000 on PostGIS).
+        """
+        by_target: dict[tuple[str, str | None], list[int]] = {}
         for item in outcome.impact.addresses:
-            level = Level(item["level"])
-            values: dict[str, str | None] = {level.value: item["to"]}
-            if item["to"] is not None:
+            by_target.setdefault((item["level"], item["to"]), []).append(item["id"])
+        # Outer levels first (the impact lists them so): a move at the street level clears
+        # the community, which the community-level move then sets.
+        for (level_name, target), ids in by_target.items():
+            level = Level(level_name)
+            values: dict[str, str | None] = {level.value: target}
+            if target is not None:
                 for deeper in LEVELS[level.depth + 1 :]:
                     values[deeper.value] = None
                 for higher in LEVELS[: level.depth]:
-                    values[higher.value] = item["to"][
-                        : len(item["to"]) - 3 * (level.depth - higher.depth)
-                    ]
-            conn.execute(update(addresses).where(addresses.c.id == item["id"]).values(**values))
+                    values[higher.value] = target[: len(target) - 3 * (level.depth - higher.depth)]
+            for start in range(0, len(ids), _ID_CHUNK):
+                chunk = sorted(ids[start : start + _ID_CHUNK])
+                conn.execute(update(addresses).where(addresses.c.id.in_(chunk)).values(**values))
         for area in outcome.plan.upserts:
             previous = area.attributes.get("previous_code")
             if previous:
@@ -161,3 +165,26 @@ class ImpactMixin:
                     .where(addresses.c.valid_to.is_(None), column == previous)
                     .values({column: area.code})
                 )
+
+
+def _owners(final: dict[str, BaseGeometry], lon: np.ndarray, lat: np.ndarray) -> list[str | None]:
+    """The area holding each point (lon/lat, EPSG:4490); on a shared edge the smallest code.
+
+    Areas are tried in code order against the points no smaller code holds yet, each area
+    prepared and pre-filtered by its bounding box: a handful of vectorised GEOS calls instead
+    of one tree query per point.
+    """
+    names = sorted(final)
+    owner = np.full(len(lon), -1)
+    for position, code in enumerate(names):
+        geom = final[code]
+        west, south, east, north = geom.bounds
+        open_ = np.flatnonzero(
+            (owner < 0) & (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+        )
+        if open_.size == 0:
+            continue
+        shapely.prepare(geom)
+        inside = shapely.intersects_xy(geom, lon[open_], lat[open_])
+        owner[open_[inside]] = position
+    return [names[i] if i >= 0 else None for i in owner.tolist()]
