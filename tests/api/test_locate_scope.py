@@ -38,7 +38,8 @@ def scoped(city_store: Store, places: dict[str, object]) -> dict[str, str]:
 
 
 def get(client: TestClient, point: object, headers: dict[str, str]):  # type: ignore[no-untyped-def]
-    lon, lat = point  # type: ignore[misc]
+    assert isinstance(point, list)
+    lon, lat = point
     return client.get("/v1/locate", params={"lon": lon, "lat": lat}, headers=headers)
 
 

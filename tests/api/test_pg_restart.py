@@ -20,7 +20,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,7 +115,9 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def post_until_stored(http: httpx.Client, body: dict[str, object], tally: Tally) -> httpx.Response:
+def post_until_stored(
+    http: httpx.Client, body: Mapping[str, object], tally: Tally
+) -> httpx.Response:
     """POST a report, retrying on 503 (and on a dropped connection) as a dispatch client does."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
