@@ -46,7 +46,10 @@ DEVZONE = (
     "园区", "高新区", "保税区", "新区", "商务区", "工业功能区", "创意园", "电商园", "科创园",
     "工业城",
 )  # fmt: skip
-ROAD = ("大街", "大道", "公路", "国道", "省道", "县道", "高速", "胡同", "路", "街", "巷", "弄")
+ROAD = (
+    "大街", "大道", "公路", "国道", "省道", "县道", "高速", "胡同", "路", "街", "巷", "弄",
+    "道", "线",
+)  # fmt: skip
 # Strong POI endings: a name that ends here is a complete place (split after it).
 POI_STRONG = (
     "小区", "花园", "大厦", "公司", "中心", "市场", "广场", "公寓", "家园", "酒店", "宾馆",
@@ -71,12 +74,13 @@ ASSIST = (
     "后面", "前面", "楼下", "楼上", "后门", "以东", "以西", "以南", "以北", "东侧", "西侧",
     "南侧", "北侧", "东面", "西面", "南面", "北面", "东边", "西边", "南边", "北边", "东北",
     "东南", "西北", "西南", "左边", "右边", "左侧", "右侧", "往东", "往西", "往南", "往北",
-    "东", "西", "南", "北", "口", "旁的", "处",
+    "东", "西", "南", "北", "口", "旁的", "处", "前", "后", "东段", "西段", "南段", "北段",
 )  # fmt: skip
 ASSIST_TAIL = re.compile(f"(?:{_alt(ASSIST)})$")
 ASSIST_HEAD = re.compile("(?:附近|旁边|对面|斜对面|隔壁|往东|往西|往南|往北)")
 # Locating words safe to cut out of the middle of a named run (never part of a name).
 ASSIST_INNER = re.compile("(?:斜对面|正对面|附近|旁边|对面|隔壁|楼下|边上|对过|[东西南北]侧旁?|旁)")
+DEVZONE_TAIL = re.compile(f"(?:{_alt(DEVZONE)})$")
 POI_END = re.compile(f"(?:{_alt(POI_STRONG)})$")
 SUBPOI_TAIL = re.compile(
     rf"(?:[{DIRECTION}中](?:大门|门|区|苑|楼)|[{DIRECTION}]门口|门口|办公室|项目部|门卫室?|"

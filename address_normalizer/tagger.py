@@ -16,6 +16,7 @@ from .lexicon import (
     ASSIST_INNER,
     ASSIST_TAIL,
     CONNECTIVE,
+    DEVZONE_TAIL,
     NOISE_HEAD,
     NOISE_TAIL,
     NUMBERED,
@@ -133,7 +134,8 @@ def _admin(text: str, pos: int, gazetteer: Gazetteer, state: _State) -> int:
             if short:
                 # 武康 + 镇, 余杭 + 镇: a level word after a short form decides the level.
                 for word, as_level in _LEVEL_WORDS:
-                    if text.startswith(word, end):
+                    # ... unless it starts the next name: 宁波 + 镇海区 is not 宁波镇.
+                    if text.startswith(word, end) and not _starts_name(text, end, gazetteer):
                         end += len(word)
                         level, short = as_level or level, False
                         break
@@ -147,6 +149,11 @@ def _admin(text: str, pos: int, gazetteer: Gazetteer, state: _State) -> int:
         else:
             return pos
     return pos
+
+
+def _starts_name(text: str, pos: int, gazetteer: Gazetteer) -> bool:
+    """A full (not short) administrative name starts at ``pos``."""
+    return any(not place.short for _, place in gazetteer.match(text, pos))
 
 
 def _short_ok(level: str, code: str, state: _State) -> bool:
@@ -310,6 +317,14 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
             state.emit("assist", start + m.start(), end)
             return
         kind = "poi"
+    if kind in ("town", "community") and end - start >= 6:
+        # 乐青市石帆街道, 台县白鹤镇: a county or city name the gazetteer does not know.
+        cut = max(word.rfind("市", 1, -3), word.rfind("县", 1, -3))
+        if cut >= 1:
+            state.emit("district" if word[cut] == "县" else "city", start, start + cut + 1)
+            start, word = start + cut + 1, word[cut + 1 :]
+    if kind == "devzone":
+        start = _devzone_start(text, start, end, state)
     if kind == "road" and end - start >= 5:
         keep = _road_keep(word)
         if keep <= len(word) - 2:
@@ -330,6 +345,16 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
         if kind == "poi" and not POI_END.search(word):
             state.bare.add(len(state.out))
     state.emit(kind, start, end)
+
+
+def _devzone_start(text: str, start: int, end: int, state: _State) -> int:
+    """Where a development zone's name starts: a bare zone word after a town is that
+    town's zone (掌起镇工业园区, one name), so the town joins it."""
+    m = DEVZONE_TAIL.search(text, start, end)
+    bare = m is not None and m.start() - start <= 1
+    if bare and state.last() == "town" and state.out[-1][2] == start and text[start - 1] == "镇":
+        return state.out.pop()[1]
+    return start
 
 
 def _settle(text: str, state: _State) -> None:
