@@ -49,6 +49,21 @@ class ParseResult:
         return next((c.text for c in self.components if c.label == label), None)
 
 
+# Separators people type between parts (空格, _, 逗号, 顿号); brackets are not among them
+# because a bracketed branch name belongs to its POI (东阳诚心木线(富阳店)).
+_SEPARATORS = frozenset(" \t_,，、;；/|\u3000")
+
+
+def _breaks(text: str, offsets: list[int]) -> frozenset[int]:
+    """Cleaned-text positions where the caller typed a separator between two characters."""
+    return frozenset(
+        i
+        for i in range(1, len(offsets))
+        if offsets[i] - offsets[i - 1] > 1
+        and any(ch in _SEPARATORS for ch in text[offsets[i - 1] + 1 : offsets[i]])
+    )
+
+
 def parse(text: str, *, gazetteer: Gazetteer | None = None) -> ParseResult:
     """Split an address into labelled components.
 
@@ -83,7 +98,7 @@ def parse(text: str, *, gazetteer: Gazetteer | None = None) -> ParseResult:
     check_text(text)
     gaz = gazetteer or national()
     cleaned, offsets = clean(text)
-    spans = tag(cleaned, gaz)
+    spans = tag(cleaned, gaz, breaks=_breaks(text, offsets))
     components = [
         Component(label, text[offsets[s] : offsets[e - 1] + 1], offsets[s], offsets[e - 1] + 1)
         for label, s, e in spans

@@ -45,9 +45,10 @@ _LEVEL_WORDS = (
 class _State:
     """What the tagger has seen so far in one address."""
 
-    __slots__ = ("bare", "code", "out", "placed", "short")
+    __slots__ = ("bare", "breaks", "code", "out", "placed", "short")
 
-    def __init__(self) -> None:
+    def __init__(self, breaks: frozenset[int] = frozenset()) -> None:
+        self.breaks = breaks  # positions where the caller typed a separator
         self.out: list[Span] = []
         self.bare: set[int] = set()  # indexes in ``out`` of names without a typed suffix
         self.code = ""
@@ -68,7 +69,7 @@ class _State:
                 self.placed = True
 
 
-def tag(text: str, gazetteer: Gazetteer) -> list[Span]:
+def tag(text: str, gazetteer: Gazetteer, *, breaks: frozenset[int] = frozenset()) -> list[Span]:
     """Label the spans of a cleaned address; unlabelled characters are noise.
 
     Parameters
@@ -77,13 +78,16 @@ def tag(text: str, gazetteer: Gazetteer) -> list[Span]:
         Output of :func:`address_normalizer.text.clean`.
     gazetteer : Gazetteer
         Administrative names to recognise.
+    breaks : frozenset of int, optional
+        Positions in ``text`` where the caller typed a separator (a space, ``_``, a comma):
+        no name runs across one.
 
     Returns
     -------
     list of (label, start, end)
         Non-overlapping spans over ``text`` in order.
     """
-    state = _State()
+    state = _State(breaks)
     n = len(text)
     head = NOISE_HEAD.match(text)
     # 中国 is the country only before a division name (中国轻纺城 is a market).
@@ -128,6 +132,14 @@ def _admin(text: str, pos: int, gazetteer: Gazetteer, state: _State) -> int:
                 )
             ):
                 continue
+            if (
+                short
+                and place.code
+                and place.code == state.code
+                and not next(gazetteer.match(text, end), None)
+            ):
+                # 义蓬镇 + 义蓬购物中心: a repeated short form heads a place name.
+                continue
             if not short and end - pos == 2 and not _short_ok(level, place.code, state):
                 # 城区, 南区, 东区 are real districts somewhere and sub-areas everywhere.
                 continue
@@ -159,7 +171,7 @@ def _starts_name(text: str, pos: int, gazetteer: Gazetteer) -> bool:
 def _short_ok(level: str, code: str, state: _State) -> bool:
     """A short form (萧山, 乔司) counts only where the hierarchy around it agrees."""
     if not state.out:
-        return RANK[level] <= RANK["district"]
+        return RANK[level] <= RANK["town"]
     if not code or not state.code:
         return RANK[level] <= RANK["district"] and not state.placed
     if code.startswith(state.code):
@@ -208,6 +220,12 @@ def _numbered(kind: str, start: int, end: int, at_end: bool, text: str, state: _
 
 def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> None:
     """Split a run of named text at typed suffixes and label the pieces."""
+    if state.breaks:
+        cut = next((i for i in range(a + 1, b) if i in state.breaks), 0)
+        if cut:
+            _chunk(text, a, cut, gazetteer, state)
+            _chunk(text, cut, b, gazetteer, state)
+            return
     a = _admin(text, a, gazetteer, state)
     a = _absorb_short(text, a, b, state)
     inner = ASSIST_INNER.search(text, a, b)
@@ -317,12 +335,16 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
             state.emit("assist", start + m.start(), end)
             return
         kind = "poi"
-    if kind in ("town", "community") and end - start >= 6:
-        # 乐青市石帆街道, 台县白鹤镇: a county or city name the gazetteer does not know.
-        cut = max(word.rfind("市", 1, -3), word.rfind("县", 1, -3))
-        if cut >= 1:
-            state.emit("district" if word[cut] == "县" else "city", start, start + cut + 1)
-            start, word = start + cut + 1, word[cut + 1 :]
+    if kind in ("town", "community"):
+        start = _admin_heads(text, start, end, state)
+        word = text[start:end]
+        village = kind == "community" and word[-1] == "村" and len(word) >= 6
+        if village and word[-3:-1] not in _VILLAGE_KIND:
+            # 石婆桥 + 凤亭村, 京溪 + 麒麟岗村: a place name heads the village name.
+            keep = 3 if len(word) == 6 else 4
+            lead = "community" if state.last() in ("town", "community") else "town"
+            state.emit(lead, start, end - keep)
+            start = end - keep
     if kind == "devzone":
         start = _devzone_start(text, start, end, state)
     if kind == "road" and end - start >= 5:
@@ -345,6 +367,23 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
         if kind == "poi" and not POI_END.search(word):
             state.bare.add(len(state.out))
     state.emit(kind, start, end)
+
+
+_VILLAGE_KIND = frozenset(("行政", "自然"))
+_LEVEL_CHAR = {"省": "prov", "市": "city", "县": "district", "区": "district"}
+
+
+def _admin_heads(text: str, start: int, end: int, state: _State) -> int:
+    """Emit division names the gazetteer does not know at the head of a town or village
+    (乐青市 + 石帆街道, 鄞洲区 + 钟公庙镇), by their level character; returns the rest's start.
+    """
+    pos = start
+    for i in range(start + 1, end - 3):
+        level = _LEVEL_CHAR.get(text[i])
+        if level and i - pos >= 1 and text[i - 1] not in "社小园" and text[i + 1] != "场":
+            state.emit(level, pos, i + 1)
+            pos = i + 1
+    return pos
 
 
 def _devzone_start(text: str, start: int, end: int, state: _State) -> int:
