@@ -9,7 +9,7 @@ under one changeset or nothing.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -19,24 +19,20 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 
 from geo.areas import AreaQuery, Bbox, Page
-from geo.errors import NotFoundError, RejectedRecordsError, StoreUnavailableError
+from geo.errors import NotFoundError, StoreUnavailableError
 from geo.levels import LEVELS, Level, level_of_code
-from geo.records import AreaRecord, Changeset, NewArea, Team, utc_now
+from geo.records import AreaRecord, Changeset, Team, utc_now
 from geo.schema import addresses, areas, changesets
-from geo.stores.access import AccessMixin, write_audit
+from geo.stores.access import AccessMixin
 from geo.stores.addresses import ADDRESS_COLUMNS, AddressMixin
+from geo.stores.area_writes import AreaWriteMixin
 from geo.stores.editing import EditingMixin
 from geo.stores.reports import ReportMixin
-from geo.validation import check_within_parents, to_multipolygon, validate_areas
 
 __all__ = ["ADDRESS_COLUMNS", "ProgressFn", "Store", "area_from_row", "valid_at"]
 
 ProgressFn = Callable[[str, int, int], None]
 _CHUNK = 5000
-
-
-def _noop_progress(stage: str, done: int, total: int) -> None:
-    return None
 
 
 def valid_at(table: Any, as_of: datetime | None) -> ColumnElement[bool]:
@@ -64,7 +60,7 @@ def area_from_row(row: Row[Any]) -> AreaRecord:
     )
 
 
-class Store(AccessMixin, AddressMixin, ReportMixin, EditingMixin, ABC):
+class Store(AccessMixin, AddressMixin, ReportMixin, EditingMixin, AreaWriteMixin, ABC):
     """A store of areas with full history, standard addresses and the changesets that wrote them."""
 
     backend: ClassVar[str]
@@ -279,111 +275,6 @@ class Store(AccessMixin, AddressMixin, ReportMixin, EditingMixin, ABC):
         self, conn: Connection, level: Level, geom: BaseGeometry
     ) -> list[AreaRecord]:
         """Current areas of a level that intersect a geometry."""
-
-    # -- areas: writes -----------------------------------------------------------------------
-    def _existing_current(self, conn: Connection, codes: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(codes), _CHUNK):
-            chunk = list(codes[start : start + _CHUNK])
-            found.update(
-                conn.execute(
-                    select(areas.c.code).where(areas.c.valid_to.is_(None), areas.c.code.in_(chunk))
-                ).scalars()
-            )
-        return found
-
-    def _parent_geometries(
-        self, conn: Connection, new: Sequence[NewArea]
-    ) -> dict[str, BaseGeometry]:
-        in_batch = {a.code: a.geometry for a in new}
-        wanted = sorted({a.parent_code for a in new if a.parent_code} - in_batch.keys())
-        result: dict[str, BaseGeometry] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            rows = conn.execute(
-                select(areas.c.code, areas.c.geom).where(
-                    areas.c.valid_to.is_(None), areas.c.code.in_(wanted[start : start + _CHUNK])
-                )
-            )
-            result.update({code: geom for code, geom in rows})
-        result.update(
-            {
-                code: in_batch[code]
-                for code in {a.parent_code for a in new if a.parent_code}
-                if code in in_batch
-            }
-        )
-        return result
-
-    def add_areas(
-        self,
-        new: Sequence[NewArea],
-        *,
-        author: str,
-        reason: str,
-        operation: str = "create",
-        effective_at: datetime | None = None,
-        progress: ProgressFn | None = None,
-        key_id: str | None = None,
-    ) -> Changeset:
-        """Create areas in one changeset after validating every record.
-
-        Raises :class:`RejectedRecordsError` listing every bad record (nothing is stored) when a
-        code is malformed or taken, a parent is missing, a geometry is invalid or sticks out of
-        its parent.
-        """
-        report = progress or _noop_progress
-        with self.engine.begin() as conn:
-            rejections = validate_areas(
-                new, existing_current=lambda c: self._existing_current(conn, c)
-            )
-            if not rejections:
-                rejections = check_within_parents(new, self._parent_geometries(conn, new))
-            if rejections:
-                n_bad = len({r.index for r in rejections})
-                raise RejectedRecordsError(
-                    f"{n_bad} of {len(new)} areas rejected ({len(rejections)} problems); "
-                    "nothing was stored",
-                    details=[r.as_dict() for r in rejections],
-                )
-            changeset = self._new_changeset(
-                conn, author=author, reason=reason, operation=operation, effective_at=effective_at
-            )
-            for start in range(0, len(new), _CHUNK):
-                chunk = new[start : start + _CHUNK]
-                conn.execute(insert(areas), [self._area_row(a, changeset) for a in chunk])
-                report("areas", min(start + _CHUNK, len(new)), len(new))
-            write_audit(
-                conn,
-                actor=author,
-                key_id=key_id,
-                action=f"areas.{operation}",
-                target=new[0].code if len(new) == 1 else f"{len(new)} areas",
-                changeset_id=changeset.id,
-                after={"reason": reason, "codes": [a.code for a in new]},
-            )
-        return changeset
-
-    @staticmethod
-    def _area_row(area: NewArea, changeset: Changeset) -> dict[str, Any]:
-        geom = to_multipolygon(area.geometry)
-        minx, miny, maxx, maxy = geom.bounds
-        return {
-            "code": area.code,
-            "level": area.level.value,
-            "name": area.name.strip(),
-            "parent_code": area.parent_code,
-            "kind": area.kind,
-            "team": area.team.as_dict() if area.team else None,
-            "attributes": area.attributes,
-            "geom": geom,
-            "minx": minx,
-            "miny": miny,
-            "maxx": maxx,
-            "maxy": maxy,
-            "version": changeset.id,
-            "valid_from": changeset.effective_at,
-            "valid_to": None,
-        }
 
     # -- spatial, backend-specific -------------------------------------------------------------
     @abstractmethod

@@ -1,0 +1,95 @@
+"""Topology of an area import: the edit path's sibling checks, applied to a whole batch.
+
+An import is refused as a whole when an imported area overlaps a sibling (imported or already
+stored) by more than the tolerance or reaches outside its parent; each such record gets a
+:class:`~geo.validation.Rejection` naming the other area. Gaps a parent's children leave are
+warnings, as in the editor's preview. The checks are :func:`geo.topology.check_siblings`, so an
+import and an edit agree on what counts as broken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from shapely.geometry.base import BaseGeometry
+
+from geo.records import NewArea
+from geo.topology import Problem, Tolerances, check_siblings
+from geo.validation import Rejection
+
+__all__ = ["check_import_topology"]
+
+
+def check_import_topology(
+    areas: Sequence[NewArea],
+    *,
+    stored_children: Callable[[str | None], Mapping[str, BaseGeometry]],
+    stored_parent: Callable[[str], BaseGeometry | None],
+    tolerances: Tolerances = Tolerances(),
+    skip: set[int] | frozenset[int] = frozenset(),
+) -> tuple[list[Rejection], list[Problem]]:
+    """Rejections (overlaps, outside the parent) and warnings (gaps) for a batch of new areas.
+
+    ``stored_children(parent_code)`` gives the current stored children of a parent (the
+    districts for ``None``); ``stored_parent(code)`` a stored parent's geometry. Records at
+    the positions in ``skip`` were already rejected by :func:`geo.validation.validate_areas`
+    (a bad code, parent or geometry) and take no part, so the other records still get checked
+    and every problem of the batch is listed at once.
+    """
+    kept = [(i, a) for i, a in enumerate(areas) if i not in skip]
+    index_of = {a.code: i for i, a in kept}
+    batch = {a.code: a for _, a in kept}
+    rejected_codes = {areas[i].code for i in skip} - batch.keys()
+    by_parent: dict[str | None, list[NewArea]] = {}
+    for _, area in kept:
+        by_parent.setdefault(area.parent_code, []).append(area)
+    rejections: list[Rejection] = []
+    warnings: list[Problem] = []
+    for parent_code in sorted(by_parent, key=lambda c: c or ""):
+        children = by_parent[parent_code]
+        siblings = dict(stored_children(parent_code)) if _stored(parent_code, batch) else {}
+        siblings.update({a.code: a.geometry for a in children})
+        parent: BaseGeometry | None = None
+        if parent_code is not None:
+            if parent_code in rejected_codes:
+                continue  # the parent itself was rejected: its children cannot be placed
+            parent = (
+                batch[parent_code].geometry if parent_code in batch else stored_parent(parent_code)
+            )
+        changed = {a.code for a in children}
+        for problem in check_siblings(parent_code, parent, siblings, changed, tolerances):
+            if problem.severity == "warning":
+                if problem.kind == "gap":
+                    warnings.append(problem)
+                continue
+            rejections += _rejections(problem, index_of)
+    rejections.sort(key=lambda r: (r.index, r.reason))
+    return rejections, warnings
+
+
+def _stored(parent_code: str | None, batch: Mapping[str, NewArea]) -> bool:
+    """A parent created by this very batch has no stored children to compare with."""
+    return parent_code is None or parent_code not in batch
+
+
+def _rejections(problem: Problem, index_of: Mapping[str, int]) -> list[Rejection]:
+    size = f"{problem.area_m2:.1f} m²" if problem.area_m2 is not None else ""
+    if problem.kind == "overlap":
+        first, second = problem.codes
+        found = []
+        for code, other in ((first, second), (second, first)):
+            if code in index_of:
+                where = "" if other in index_of else " (already stored)"
+                found.append(Rejection(index_of[code], code, "geometry",
+                                       f"overlaps {other}{where} by {size}"))  # fmt: skip
+        return found
+    if problem.kind == "outside_parent":
+        [code] = problem.codes
+        return [
+            Rejection(index_of[code], code, "geometry", problem.message.removeprefix(code + " "))
+        ]
+    return [
+        Rejection(index_of[code], code, problem.field, problem.message)
+        for code in problem.codes
+        if code in index_of
+    ]
