@@ -12,6 +12,7 @@ import uvicorn
 from rich.console import Console
 
 from api.app import create_app
+from api.cli_areas import export_app
 from api.cli_reports import reports_app
 from api.progress import progress_bars
 from api.settings import Settings
@@ -39,6 +40,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(sample_app, name="sample")
 app.add_typer(import_app, name="import")
 app.add_typer(reports_app, name="reports")
+app.add_typer(export_app, name="export")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -52,6 +54,7 @@ DataDir = Annotated[
 Host = Annotated[str | None, typer.Option(help="address to bind (default 127.0.0.1)")]
 Port = Annotated[int | None, typer.Option(help="port (default 8000)", min=1, max=65535)]
 Seed = Annotated[int, typer.Option(help="random seed: the same seed builds the same city")]
+MAX_WARNINGS = 50
 
 
 def _settings(data_dir: Path | None = None, **overrides: object) -> Settings:
@@ -205,7 +208,11 @@ def import_areas(
     reason: Annotated[str, typer.Option(help="why (kept in the changeset)")] = "import",
     data_dir: DataDir = None,
 ) -> None:
-    """Import areas; every record is checked first and nothing is stored if any is rejected."""
+    """Import areas; every record is checked first and nothing is stored if any is rejected.
+
+    The checks are the editor's: codes, parents, valid geometry, within the parent, and no
+    overlap with a sibling (imported or already stored) beyond 1 m²; gaps are warnings.
+    """
     try:
         forced = Level.parse(level) if level else None
         areas, rejections = read_area_file(file, level=forced)
@@ -217,11 +224,15 @@ def import_areas(
     store = _open(_settings(data_dir))
     try:
         with progress_bars(console) as report:
-            changeset = store.add_areas(areas, author=author, reason=reason, operation="import",
-                                        progress=report)  # fmt: skip
+            changeset, warnings = store.import_areas(areas, author=author, reason=reason,
+                                                     progress=report)  # fmt: skip
     except RejectedRecordsError as exc:
         _print_rejections(exc.details or [], len(areas))
         raise typer.Exit(1) from None
+    for warning in warnings[:MAX_WARNINGS]:
+        err_console.print(f"warning: {warning.message}", markup=False, soft_wrap=True)
+    if len(warnings) > MAX_WARNINGS:
+        err_console.print(f"... and {len(warnings) - MAX_WARNINGS} more warnings", markup=False)
     console.print(f"imported {len(areas):,} areas as changeset {changeset.id}")
 
 

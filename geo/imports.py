@@ -44,7 +44,11 @@ COMPONENT_TAGS = (
     "detail",
 )
 _AREA_FIELDS = {"code", "name", "level", "parent_code", "kind", "team_name", "team_leader",
-                "team_phone", "geometry"}  # fmt: skip
+                "team_phone", "geometry", "attributes"}  # fmt: skip
+# Written by ``onemap export areas`` for information; a new import makes new versions.
+_EXPORT_ONLY = {"version", "valid_from", "valid_to"}
+# Shapefile names are ten characters at most: the export writes these short forms.
+_SHORT_NAMES = {"parent": "parent_code", "team_lead": "team_leader"}
 MAX_ADDRESS_LENGTH = 200
 
 
@@ -97,7 +101,10 @@ def read_area_file(
     if missing:
         raise InvalidInputError(f"{path.name} lacks columns: {', '.join(missing)}", field="file")
     frame = _to_cgcs2000(frame)
-    extra_columns = [c for c in frame.columns if c not in _AREA_FIELDS]
+    frame = frame.rename(
+        columns={k: v for k, v in _SHORT_NAMES.items() if k in frame and v not in frame}
+    )
+    extra_columns = [c for c in frame.columns if c not in _AREA_FIELDS | _EXPORT_ONLY]
     areas: list[NewArea] = []
     rejections: list[Rejection] = []
     for index, row in enumerate(frame.itertuples(index=False)):
@@ -124,9 +131,14 @@ def read_area_file(
             if team_name
             else None
         )
-        attributes = {
-            c: _jsonable(record[c]) for c in extra_columns if _text(record[c]) is not None
-        }
+        try:
+            attributes = _attributes(record.get("attributes"))
+        except InvalidInputError as exc:
+            rejections.append(Rejection(index, code, "attributes", exc.message))
+            continue
+        attributes.update(
+            {c: _jsonable(record[c]) for c in extra_columns if _text(record[c]) is not None}
+        )
         areas.append(
             NewArea(
                 code=code,
@@ -140,6 +152,25 @@ def read_area_file(
             )
         )
     return areas, rejections
+
+
+def _attributes(value: Any) -> dict[str, Any]:
+    """The ``attributes`` column: a JSON object as text (what the export writes), or empty.
+
+    GDAL writes JSON text into GeoJSON as a nested object and reads it back as a dict.
+    """
+    if isinstance(value, dict):
+        return value
+    text = _text(value)
+    if text is None:
+        return {}
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        raise InvalidInputError("attributes must be a JSON object", field="attributes") from None
+    if not isinstance(parsed, dict):
+        raise InvalidInputError("attributes must be a JSON object", field="attributes")
+    return parsed
 
 
 def _jsonable(value: Any) -> Any:

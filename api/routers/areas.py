@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Header, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
 
-from api.auth import Viewer, require_in_scope
+from api.auth import Editor, Viewer, require_in_scope
 from api.deps import AsOf, BboxDep, PageDep, StoreDep
 from api.geojson import feature_collection_text, feature_text
 from api.schemas import AreaCollection, AreaFeature, ErrorBody
 from geo.access import ApiKey
 from geo.areas import AreaQuery
 from geo.errors import ForbiddenError
+from geo.exports import (
+    EXPORT_FORMATS,
+    AreaExport,
+    export_areas,
+    parse_crs,
+    subtree_overlaps,
+    zip_shapefile,
+)
 from geo.levels import Level, level_of_code
+from geo.records import AreaRecord
 
 router = APIRouter(prefix="/v1/areas", tags=["areas"])
 
@@ -25,7 +39,12 @@ ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorBody},
     422: {"model": ErrorBody},
 }
-CodePath = Annotated[str, Path(description="area code (6, 9, 12, 15 or 18 digits)")]
+EXPORT_MEDIA = {
+    "geojson": GEOJSON,
+    "gpkg": "application/geopackage+sqlite3",
+    "shp": "application/zip",
+}
+CodePath = Annotated[str, PathParam(description="area code (6, 9, 12, 15 or 18 digits)")]
 
 
 @router.get("", response_model=AreaCollection, responses=ERRORS)
@@ -83,6 +102,61 @@ def _scope_for_listing(key: ApiKey, parent: str | None) -> str | None:
         raise ForbiddenError(f"area {parent} lies outside this key's scope {key.scope}",
                              field="parent")  # fmt: skip
     return key.scope
+
+
+@router.get(
+    "/export",
+    response_class=FileResponse,
+    responses={**ERRORS, 200: {"content": {m: {} for m in EXPORT_MEDIA.values()}}},
+)
+def export(
+    key: Editor,
+    store: StoreDep,
+    as_of: AsOf,
+    fmt: Annotated[
+        Literal["geojson", "gpkg", "shp"],
+        Query(alias="format", description="geojson, gpkg (GeoPackage) or shp (zipped Shapefile)"),
+    ] = "gpkg",
+    level: Annotated[Level | None, Query(description="only areas of this level")] = None,
+    under: Annotated[
+        str | None, Query(description="only this area and its subtree (its code)", max_length=18)
+    ] = None,
+    crs: Annotated[
+        str | None, Query(description="output CRS: EPSG:4490 (default), CRS84, EPSG:4549 ...")
+    ] = None,
+) -> FileResponse:
+    """Areas as a file download that ``onemap import areas`` reads back unchanged (editors).
+
+    A scoped key exports only inside its subtree; ``under`` outside it is refused.
+    """
+    if under is not None:
+        level_of_code(under, field="under")
+        if not subtree_overlaps(under, key.scope):
+            raise ForbiddenError(f"area {under} lies outside this key's scope {key.scope}",
+                                 field="under")  # fmt: skip
+    target = parse_crs(crs)
+    folder = Path(tempfile.mkdtemp(prefix="onemap-export-"))
+    stem = "-".join(["areas", *(p for p in (level.value if level else None, under) if p)])
+    path = folder / f"{stem}{EXPORT_FORMATS[fmt][1]}"
+
+    def page(query: AreaQuery) -> tuple[list[AreaRecord], int]:
+        found = store.list_areas(query)
+        return found.items, found.total
+
+    try:
+        export_areas(page, path, query=AreaExport(level, under, as_of), scope=key.scope,
+                     fmt=fmt, crs=target)  # fmt: skip
+        if fmt == "shp":
+            path = zip_shapefile(path, folder / f"{stem}.zip")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(
+        path,
+        media_type=EXPORT_MEDIA[fmt],
+        filename=path.name,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
 
 
 @router.get("/{code}", response_model=AreaFeature, responses={**ERRORS, 304: {}})
