@@ -1,0 +1,307 @@
+"""Mixed dispatch load on loopback, at a constant arrival rate: one JSON object of figures.
+
+Usage::
+
+    python -m bench.load [--rate 1000] [--seconds 60] [--workers 2] [--clients 2]
+                         [--pg postgresql://postgres@127.0.0.1:5432/test | --sqlite]
+    python -m bench.load --seconds 10 --rate 200      # a short development run
+
+It builds the demo city (``--scale city`` for all of Jiaxing) into a fresh PostGIS database of
+its own (dropped afterwards; ``--sqlite`` uses an embedded file instead), serves it with
+uvicorn and ``--workers`` worker processes (the app ``onemap serve --workers N`` runs; access
+log off, as behind a real proxy), builds each worker's geocoder before it takes requests, and
+drives this mix:
+
+* 80 % ``GET /v1/locate`` of phone points near real buildings (GCJ-02 mostly, some BD-09 and
+  WGS84), 15 % ``POST /v1/geocode`` of noisy address text, 5 % ``POST /v1/reports`` (point,
+  address, both or neither), all from ``bench/reports_data.accuracy_sample``.
+
+The load is open-loop: request *i* is due at ``start + i / rate`` whatever happened to earlier
+ones, and its latency is counted from that due time, so a slow server cannot hide queueing
+behind a waiting client (no coordinated omission). ``client_lag_ms`` says how late the
+generator itself sent requests: when its p99 is more than a few ms the generator, not the
+server, was the limit (run with more ``--clients`` or on another machine). Requests are sent
+by ``--clients`` processes, each an asyncio loop of httpx with a bounded connection pool.
+
+After ``--warmup`` seconds of the same load (not measured) the server's RSS (supervisor and
+workers, by psutil) is taken; again at the end. Targets (issue 6): at 1,000 req/s p99 <= 50 ms,
+error rate 0, memory growth <= 10 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import numpy as np
+import orjson
+import psutil
+
+from bench.reports_data import accuracy_sample
+from geo.access import Role
+from geo.stores import Store, open_store, sqlite_url
+
+REPO = Path(__file__).resolve().parents[1]
+KINDS = ("locate", "geocode", "report")
+MIX = (0.80, 0.15, 0.05)
+TARGETS = {"rate": 1000, "p99_ms": 50.0, "error_rate": 0.0, "memory_growth_pct": 10.0}
+# One request as the clients send it: kind index, method, path with query, body bytes or None.
+Request = tuple[int, str, str, bytes | None]
+
+
+def requests_for(city: Any, n: int, seed: int = 17) -> list[Request]:
+    """``n`` requests in the 80/15/5 mix, in a random but reproducible order."""
+    samples = accuracy_sample(city, n=n, seed=seed)
+    points = [s.body["point"] for s in samples if "point" in s.body]
+    texts = [s.body["address"] for s in samples if "address" in s.body]
+    rng = np.random.default_rng(seed)
+    out: list[Request] = []
+    for i, kind in enumerate(rng.choice(3, size=n, p=MIX).tolist()):
+        if kind == 0:
+            query = urlencode(points[i % len(points)])
+            out.append((0, "GET", f"/v1/locate?{query}", None))
+        elif kind == 1:
+            body = orjson.dumps({"address": texts[i % len(texts)], "limit": 1})
+            out.append((1, "POST", "/v1/geocode", body))
+        else:
+            out.append((2, "POST", "/v1/reports", orjson.dumps(samples[i].body)))
+    return out
+
+
+# -- the store and the server ----------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def bench_store(pg: str | None, work: Path) -> Iterator[Store]:
+    """A fresh store: a PostGIS database next to ``pg`` (dropped after), or a SQLite file."""
+    if pg is None:
+        store = open_store(sqlite_url(work / "onemap.db"))
+        store.upgrade()
+        yield store
+        store.dispose()
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = f"onemap_bench_load_{os.getpid()}"
+    with psycopg.connect(pg, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    store = open_store(pg.rsplit("/", 1)[0] + "/" + name)
+    try:
+        store.upgrade()
+        yield store
+    finally:
+        store.dispose()
+        with psycopg.connect(pg, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@contextmanager
+def serve(store: Store, work: Path, workers: int) -> Iterator[tuple[str, psutil.Process]]:
+    """uvicorn with ``workers`` processes over ``store``; each worker's geocoder built first."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "ONEMAP_DATABASE_URL": "" if store.backend == "sqlite" else store.url,
+        "ONEMAP_DATA_DIR": str(work),
+        "ONEMAP_GEOCODE_WAIT_ON_START": "true",
+        "ONEMAP_RATE_LIMIT_PER_SECOND": "1000000",
+        "ONEMAP_RATE_LIMIT_BURST": "1000000",
+        "ONEMAP_DB_POOL_SIZE": "16",
+    }
+    command = [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env",
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+               "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=REPO, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline, ready = time.monotonic() + 600, 0
+        while ready < 4 * workers:  # several answers in a row: every worker is up
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the server did not become ready")
+            try:
+                ok = httpx.get(f"{base}/readyz", timeout=5).status_code == 200
+            except httpx.TransportError:
+                ok = False
+            ready = ready + 1 if ok else 0
+            time.sleep(0.05 if ok else 0.5)
+        yield base, psutil.Process(process.pid)
+    finally:
+        process.terminate()
+        process.wait(60)
+
+
+def server_rss_mb(server: psutil.Process) -> float:
+    """Resident memory of the supervisor and all its worker processes, in MB."""
+    total = 0
+    for proc in [server, *server.children(recursive=True)]:
+        with suppress(psutil.NoSuchProcess):  # a worker that just exited
+            total += proc.memory_info().rss
+    return round(total / 2**20, 1)
+
+
+# -- the load generator --------------------------------------------------------------------------
+def _client(job: dict[str, Any]) -> np.ndarray:
+    """One generator process: sends its share of the arrivals; rows of (kind, status, ms, lag)."""
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    return asyncio.run(_arrivals(**job))
+
+
+async def _arrivals(
+    base: str, key: str, requests: list[Request], start: float, rate: float, seconds: float,
+    index: int, clients: int, connections: int,
+) -> np.ndarray:  # fmt: skip
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    rows: list[tuple[int, int, float, float]] = []
+    headers = {"X-API-Key": key, "Content-Type": "application/json"}
+
+    async def send(http: httpx.AsyncClient, request: Request, due: float) -> None:
+        kind, method, path, body = request
+        sent = time.monotonic()
+        try:
+            response = await http.request(method, path, content=body)
+            status = response.status_code
+        except httpx.HTTPError:
+            status = 0  # timeout or dropped connection: an error like a 5xx
+        rows.append((kind, status, (time.monotonic() - due) * 1e3, (sent - due) * 1e3))
+
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits,
+                                 timeout=10.0) as http:  # fmt: skip
+        tasks: set[asyncio.Task[None]] = set()
+        for i in range(index, int(seconds * rate), clients):
+            due = start + i / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(send(http, requests[i % len(requests)], due))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.wait(tasks)
+    return np.array(rows, dtype=np.float64).reshape(-1, 4)
+
+
+def drive(
+    base: str, key: str, requests: list[Request], *, rate: float, seconds: float,
+    clients: int, connections: int,
+) -> tuple[np.ndarray, float]:  # fmt: skip
+    """Run the open-loop load; all result rows and the wall time until the last answer."""
+    start = time.monotonic() + 1.0  # the same moment for every process (system-wide clock)
+    jobs = [
+        dict(base=base, key=key, requests=requests, start=start, rate=rate, seconds=seconds,
+             index=i, clients=clients, connections=connections)
+        for i in range(clients)
+    ]  # fmt: skip
+    with multiprocessing.get_context("fork").Pool(clients) as pool:
+        parts = pool.map(_client, jobs)
+    return np.concatenate(parts), time.monotonic() - start
+
+
+def _percentiles(ms: np.ndarray) -> dict[str, float]:
+    if ms.size == 0:
+        return {"n": 0}
+    p50, p99 = np.percentile(ms, [50, 99])
+    return {"n": int(ms.size), "p50_ms": round(float(p50), 2), "p99_ms": round(float(p99), 2),
+            "max_ms": round(float(ms.max()), 2)}  # fmt: skip
+
+
+def figures(rows: np.ndarray, wall: float, rate: float, seconds: float) -> dict[str, Any]:
+    kind, status, latency, lag = rows.T
+    ok = (status >= 200) & (status < 300)
+    by_status = {str(int(s)): int(n) for s, n in zip(*np.unique(status, return_counts=True),
+                                                      strict=True)}  # fmt: skip
+    return {
+        "target_rate": rate,
+        "achieved_rate": round(len(rows) / wall, 1),
+        "seconds": seconds,
+        "requests": len(rows),
+        "latency_from_due_time": {
+            "all": _percentiles(latency),
+            **{name: _percentiles(latency[kind == i]) for i, name in enumerate(KINDS)},
+        },
+        "errors": {
+            "rate": round(float((~ok).mean()), 6) if len(rows) else 0.0,
+            "non_2xx": int((~ok).sum()),
+            "5xx": int(((status >= 500) & (status < 600)).sum()),
+            "no_answer": int((status == 0).sum()),
+            "by_status": by_status,
+        },
+        "client_lag_ms": _percentiles(lag),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=1000.0, help="requests per second")
+    parser.add_argument("--seconds", type=float, default=60.0, help="measured duration")
+    parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured load first")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--clients", type=int, default=2, help="load generator processes")
+    parser.add_argument("--connections", type=int, default=64, help="per generator process")
+    parser.add_argument("--scale", choices=["demo", "city"], default="demo")
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--sqlite", action="store_true", help="the embedded store instead")
+    args = parser.parse_args(argv)
+
+    from sample_data import build_city
+
+    city = build_city(args.scale, seed=2024)
+    requests = requests_for(city, 20_000)
+    with tempfile.TemporaryDirectory(prefix="onemap-load-") as tmp, \
+            bench_store(None if args.sqlite else args.pg, Path(tmp)) as store:  # fmt: skip
+        store.add_areas(city.areas, author="bench", reason="load", operation="sample")
+        store.add_addresses(city.addresses, author="bench", reason="load")
+        key = store.create_key(name="load", role=Role.DISPATCHER)[1]
+        with serve(store, Path(tmp), args.workers) as (base, server):
+            common = dict(rate=args.rate, clients=args.clients, connections=args.connections)
+            drive(base, key, requests[::-1], seconds=args.warmup, **common)
+            rss_start = server_rss_mb(server)
+            rows, wall = drive(base, key, requests, seconds=args.seconds, **common)
+            rss_end = server_rss_mb(server)
+        result = figures(rows, wall, args.rate, args.seconds)
+        result |= {
+            "store": store.backend, "scale": args.scale, "workers": args.workers,
+            "clients": args.clients, "mix": dict(zip(KINDS, MIX, strict=True)),
+            "server_rss_mb": {"start": rss_start, "end": rss_end,
+                              "growth_pct": round(100 * (rss_end - rss_start) / rss_start, 1)},
+            "load_average": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
+            "targets": TARGETS,
+        }  # fmt: skip
+        result["targets_met"] = (
+            result["achieved_rate"] >= 0.98 * args.rate
+            and result["latency_from_due_time"]["all"].get("p99_ms", 0) <= TARGETS["p99_ms"]
+            and result["errors"]["rate"] <= TARGETS["error_rate"]
+            and result["server_rss_mb"]["growth_pct"] <= TARGETS["memory_growth_pct"]
+        )
+    print(json.dumps(result, ensure_ascii=False))
+    return result
+
+
+if __name__ == "__main__":
+    main()
