@@ -9,6 +9,8 @@ behaviour explainable and avoid shipping weights trained on third-party data.
 
 from __future__ import annotations
 
+import re
+
 from .gazetteer import RANK, Gazetteer
 from .lexicon import (
     ASSIST,
@@ -228,6 +230,17 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
             return
     a = _admin(text, a, gazetteer, state)
     a = _absorb_short(text, a, b, state)
+    inner_admin = _admin_inside(text, a, b, gazetteer) if b - a >= 5 else 0
+    if inner_admin:
+        # 中国浙江省金华市义乌市, AAAA浙江温州市瑞安市: a second address starts mid-run.
+        head = text[a:inner_admin]
+        if head[-1] in _LEVEL_CHAR and len(head) <= 4 and not DEVZONE_TAIL.search(head):
+            state.emit(_LEVEL_CHAR[head[-1]], a, inner_admin)  # 市辖县, a misspelt division
+        elif head != "中国" and not head.isascii():
+            _chunk(text, a, inner_admin, gazetteer, state)
+        state.placed = False  # the administrative chain starts again
+        _chunk(text, inner_admin, b, gazetteer, state)
+        return
     inner = ASSIST_INNER.search(text, a, b)
     if inner:
         # 000号附近武义…公司, 二商所楼下芳龄美容院: a locating word between two places.
@@ -280,6 +293,23 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
         pieces.append(("rest", cur, b, b))
     for kind, start, end, _ in pieces:
         _piece(text, kind, start, end, state)
+
+
+_RESTART = frozenset(("prov", "city"))
+_RESTART_HINT = re.compile("[省市州盟区]")
+
+
+def _admin_inside(text: str, a: int, b: int, gazetteer: Gazetteer) -> int:
+    """Start of a chain of two division names inside ``text[a:b]`` (浙江省 + 杭州市), or 0."""
+    if not _RESTART_HINT.search(text, a + 3, b):
+        return 0  # full province and city names end in one of these characters
+    for p in range(a + 1, b - 4):
+        for end, place in gazetteer.match(text, p):
+            if place.short or place.level not in _RESTART or end - p < 3:
+                continue
+            if next(gazetteer.match(text, end), None):
+                return p
+    return 0
 
 
 def _absorb_short(text: str, a: int, b: int, state: _State) -> int:
