@@ -37,7 +37,7 @@ _MERGE_INTO = frozenset((("community", "community"), ("town", "road"), ("town", 
 _VILLAGE_BEFORE = frozenset(("city", "district", "town", "community", "devzone"))
 _VILLAGE_AFTER = frozenset(("houseno", "roadno", "road", "village_group"))
 _NAME_TAIL = frozenset("村路街巷弄道桥")
-_ROAD_INFIX = frozenset("东西南北中一二三四五六七八九十0123456789")
+_ROAD_INFIX = frozenset("东西南北中一二三四五六七八九十0123456789横直外内环")
 _LEVEL_WORDS = (
     ("街道", "town"), ("镇", "town"), ("乡", "town"), ("县", "district"), ("区", ""),
     ("省", "prov"), ("市", ""),
@@ -203,7 +203,10 @@ def _numbered(kind: str, start: int, end: int, at_end: bool, text: str, state: _
             prev = state.out[-2][0]
         label = "roadno" if prev in ("road", "intersection", "") else "houseno"
     elif kind == "lane":
-        label = "road" if prev == "road" else "roadno"
+        # In Shanghai a 弄 is the door number on its road (宛平南路000弄0号楼); elsewhere a
+        # numbered lane is a road of its own (建河路00弄0-0号).
+        shanghai = state.code.startswith("31")
+        label = "road" if prev == "road" and not shanghai else "roadno"
     elif kind == "part":
         if text[end - 2 : end] == "号院":
             label = "poi"
