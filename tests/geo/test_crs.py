@@ -154,6 +154,39 @@ def test_convert_point_returns_floats():
     assert max_error((lon, lat), REF_WGS84_TO_GCJ02) < 1e-9
 
 
+CRS_NAMES = ["wgs84", "cgcs2000", "gcj02", "bd09"]
+any_lon = st.floats(-180.0, 180.0)
+any_lat = st.floats(-90.0, 90.0)
+
+
+@given(
+    st.one_of(st.tuples(china_lon, china_lat), st.tuples(any_lon, any_lat)),
+    st.sampled_from(CRS_NAMES),
+    st.sampled_from(CRS_NAMES),
+)
+def test_convert_point_scalar_path_agrees_with_vector_path(point, src, dst):
+    one = convert_point(*point, src=src, dst=dst)
+    many = convert([point[0]], [point[1]], src=src, dst=dst)
+    assert abs(one[0] - float(many[0][0])) <= 1e-12
+    assert abs(one[1] - float(many[1][0])) <= 1e-12
+
+
+def test_convert_point_scalar_path_round_trips_reference():
+    assert max_error(convert_point(*REF_IN, src="gcj02", dst="bd09"), REF_GCJ02_TO_BD09) < 1e-9
+    back = convert_point(*REF_WGS84_TO_BD09, src="bd09", dst="wgs84")
+    assert max_error(back, REF_IN) < 1e-9
+
+
+def test_convert_point_nan_stays_nan_and_bad_input_is_refused():
+    lon, lat = convert_point(math.nan, 30.0, src="gcj02", dst="wgs84")
+    many = convert([math.nan], [30.0], src="gcj02", dst="wgs84")
+    assert math.isnan(lon) and math.isnan(float(many[0][0])) and lat == float(many[1][0])
+    with pytest.raises(InvalidInputError):
+        convert_point("east", 30.0, src="gcj02", dst="wgs84")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="unknown crs"):
+        convert_point(120.0, 30.0, src="gcj-02", dst="wgs84")
+
+
 def test_convert_nan_stays_nan():
     lon, lat = convert([np.nan, 120.0], [30.0, 30.0], src="bd09", dst="wgs84")
     assert math.isnan(lon[0]) and math.isnan(lat[0])
