@@ -16,6 +16,8 @@ answers ``resolved: false`` with the candidates when that probability is below t
 from __future__ import annotations
 
 import random
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -46,6 +48,8 @@ __all__ = [
 ]
 
 DEFAULT_THRESHOLD = 0.9
+DEFAULT_CACHE_SIZE = 20_000
+_CHAIN_CACHE_MAX = 100_000
 _LOCATOR_CELL_M = 40.0
 _GRID = Level.GRID.depth
 _CALIBRATION_SEED = 20250601
@@ -132,6 +136,10 @@ class Geocoder:
     cancelled : callable, optional
         Polled between build stages; when it returns True the build stops early
         (:class:`BuildCancelledError`), so a shutting-down worker does not finish a useless build.
+    cache_size : int
+        Answers kept per text (least recently used dropped first); 0 keeps none. The cache
+        lives and dies with this geocoder, so it is keyed by the data version: a new version
+        is a new geocoder with an empty cache, never a stale answer.
     """
 
     def __init__(
@@ -143,11 +151,16 @@ class Geocoder:
         threshold: float = DEFAULT_THRESHOLD,
         calibrate: int = 2000,
         cancelled: Callable[[], bool] | None = None,
+        cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
         check = cancelled or (lambda: False)
         self.version = version
         self.threshold = threshold
         self._table = table
+        self._cache: OrderedDict[tuple[str, int], GeocodeResult] = OrderedDict()
+        self._cache_size = max(0, cache_size)
+        self._cache_lock = threading.Lock()
+        self._chain_of: dict[int, Chain] = {}
         # Coarse cells: the geocoder asks for a million points once and one point per reverse
         # call, so a quicker build beats quicker lookups (answers are exact at any cell size).
         self.locator = Locator(areas, version, cell_m=_LOCATOR_CELL_M)
@@ -195,6 +208,41 @@ class Geocoder:
             )
         return GeocodeResult(False, normalized, None, grid_confidence, matches, self.version)
 
+    def geocode_many(self, texts: Sequence[str], *, limit: int = 5) -> list[GeocodeResult]:
+        """:meth:`geocode` for many texts, in order: each distinct text is matched once.
+
+        A batch of reports repeats texts (one hotline caller's 小区门口, a resent batch), and
+        so do consecutive batches: answers are kept in an LRU cache of this geocoder (one data
+        version), and a text seen before costs a dictionary look-up instead of a match.
+        Results are shared between equal texts: treat them as read-only.
+
+        Raises
+        ------
+        address_normalizer.AddressInputError
+            If a text is empty, longer than 200 characters or not a string.
+        """
+        answers: dict[str, GeocodeResult] = {}
+        for text in texts:
+            if text not in answers:
+                answers[text] = self._cached(text, limit)
+        return [answers[text] for text in texts]
+
+    def _cached(self, text: str, limit: int) -> GeocodeResult:
+        key = (text, limit)
+        if self._cache_size:
+            with self._cache_lock:
+                hit = self._cache.get(key)
+                if hit is not None:
+                    self._cache.move_to_end(key)
+                    return hit
+        result = self.geocode(text, limit=limit)
+        if self._cache_size:
+            with self._cache_lock:
+                self._cache[key] = result
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return result
+
     def reverse(
         self, lon: float, lat: float, *, max_distance_m: float | None = None
     ) -> ReverseResult:
@@ -215,11 +263,20 @@ class Geocoder:
         return ReverseResult(address, chain, covered, self.version)
 
     def chain_of(self, position: int) -> Chain:
-        """The area chain of the address at ``position`` in the table."""
-        return {
-            level.value: (self._labels[level][p] if p >= 0 else None)
-            for level, p in zip(LEVELS, self._chains[:, position].tolist(), strict=True)
-        }
+        """The area chain of the address at ``position`` in the table (shared: read-only).
+
+        Built once per address and kept (up to a bound): every answer lists five candidates,
+        each with its chain, and the same addresses come back again and again.
+        """
+        chain = self._chain_of.get(position)
+        if chain is None:
+            chain = {
+                level.value: (self._labels[level][p] if p >= 0 else None)
+                for level, p in zip(LEVELS, self._chains[:, position].tolist(), strict=True)
+            }
+            if len(self._chain_of) < _CHAIN_CACHE_MAX:  # bounded: a city has a million addresses
+                self._chain_of[position] = chain  # a racing thread builds an equal dict: harmless
+        return chain
 
     def duplicates(self, text: str, *, min_score: float = 0.97) -> list[Match]:
         """Existing addresses whose text matches ``text`` almost exactly: possible duplicates."""

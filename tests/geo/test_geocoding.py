@@ -150,3 +150,36 @@ def test_nearest_index_matches_brute_force() -> None:
         assert found is not None
         best = min(haversine_m(x, y, a, b) for a, b in zip(lon, lat, strict=True))
         assert found[1] == pytest.approx(best, abs=0.5)
+
+
+def test_geocode_many_answers_like_geocode_once_per_distinct_text(
+    demo_city: SampleCity, frame: pd.DataFrame
+) -> None:
+    geocoder = Geocoder(table_of(frame), records_of(demo_city), 1, calibrate=200, cache_size=3)
+    rng = random.Random(5)
+    texts = [
+        noisy_query(r.full_text, r.components, list(r.aliases), rng)
+        for r in frame.iloc[[10, 20, 30, 40]].itertuples()
+    ]
+    batch = [texts[0], texts[1], texts[0], "小区门口", texts[2], texts[3], texts[1]]
+    many = geocoder.geocode_many(batch)
+    assert [r.normalized for r in many] == [geocoder.geocode(t).normalized for t in batch]
+    assert [r.best.id if r.best else None for r in many] == [
+        (lambda b: b.id if b else None)(geocoder.geocode(t).best) for t in batch
+    ]
+    assert many[0] is many[2] and many[1] is many[6]  # one match per distinct text
+    assert len(geocoder._cache) == 3  # bounded: the least recently used were dropped
+    again = geocoder.geocode_many([texts[3]])[0]
+    assert again is many[5]  # still cached: a repeat costs no match
+
+
+def test_geocode_many_without_cache_and_with_bad_text(
+    demo_city: SampleCity, frame: pd.DataFrame
+) -> None:
+    geocoder = Geocoder(table_of(frame), records_of(demo_city), 1, calibrate=0, cache_size=0)
+    text = frame.iloc[7]["full_text"]
+    first, second = geocoder.geocode_many([text, text])
+    assert first is second and first.resolved is geocoder.geocode(text).resolved
+    assert len(geocoder._cache) == 0
+    with pytest.raises(ValueError):
+        geocoder.geocode_many([text, ""])
