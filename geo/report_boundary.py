@@ -105,6 +105,27 @@ class BoundaryIndex:
         dist[pt[first]] = d[first]
         return best, dist
 
+    def nearest_other_one(
+        self, lon: float, lat: float, own: int, within_m: float
+    ) -> tuple[int, float]:
+        """:meth:`nearest_other` for one point: (position, metres), or (-1, NaN) for none.
+
+        The same plane, tree query, distances and tie rule (nearest, then smallest code),
+        without building arrays for one point.
+        """
+        if self.size == 0 or within_m <= 0:
+            return -1, math.nan
+        point = shapely.Point((lon - self._lon0) * self._kx, (lat - self._lat0) * self._ky)
+        grids = self.tree.query(point, predicate="dwithin", distance=within_m)
+        best, best_d = -1, math.nan
+        for grid in sorted(int(g) for g in grids):
+            if grid == own:
+                continue
+            d = float(shapely.distance(self.geoms[grid], point))
+            if best < 0 or d < best_d:
+                best, best_d = grid, d
+        return best, best_d
+
 
 _cache: weakref.WeakKeyDictionary[Locator, BoundaryIndex] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()

@@ -13,7 +13,8 @@
 
 Every placement records its method, a confidence in [0, 1] and the data version of the
 boundaries used. The work is vectorised: a batch of 10,000 points costs one locate call and
-one STRtree query; only addresses go one by one through the geocoder.
+one STRtree query; address texts go to the geocoder once per distinct text (answers are
+cached per data version), and the points they resolve to are located in one more call.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from geo.crs import Crs, to_cgcs2000
+from geo.crs import Crs, convert_point, to_cgcs2000
 from geo.errors import InvalidInputError
 from geo.geocoding import GeocodeResult
 from geo.levels import LEVELS, Level, level_of_code
@@ -50,6 +51,7 @@ GRID, COMMUNITY = Level.GRID.depth, Level.COMMUNITY.depth
 STATUSES = (ReportStatus.NEW, ReportStatus.NEEDS_LOCATION)
 METHODS = tuple(Method)
 _NEW, _QUEUE = 0, 1
+_SCALAR_MAX = 8
 _M = {m: i for i, m in enumerate(METHODS)}
 
 
@@ -123,7 +125,11 @@ def points_of(reports: Sequence[NewReport]) -> tuple[FloatArray, FloatArray]:
     for crs, rows in by_crs.items():
         x = [reports[i].point.lon for i in rows]  # type: ignore[union-attr]
         y = [reports[i].point.lat for i in rows]  # type: ignore[union-attr]
-        lon[rows], lat[rows] = to_cgcs2000(x, y, crs)
+        if len(rows) <= _SCALAR_MAX:  # NumPy's per-call cost dwarfs a few points' arithmetic
+            for i, a, b in zip(rows, x, y, strict=True):
+                lon[i], lat[i] = convert_point(a, b, src=crs, dst=Crs.CGCS2000)
+        else:
+            lon[rows], lat[rows] = to_cgcs2000(x, y, crs)
     return lon, lat
 
 
@@ -160,12 +166,20 @@ class LocationPipeline:
         n = len(lon)
         has_point = np.isfinite(lon) & np.isfinite(lat)
         lon, lat = np.where(has_point, lon, np.nan), np.where(has_point, lat, np.nan)
-        pos = self.locator.locate(lon, lat)
-        near_pos, near_d = boundary_index(self.locator).nearest_other(
-            np.nan_to_num(lon), np.nan_to_num(lat), pos[GRID].astype(np.int64),
-            self.policy.boundary_m,
-        )  # fmt: skip
-        near_pos[~has_point] = -1
+        if n == 1 and has_point[0]:  # a single intake: the scalar paths, same answers
+            x, y = float(lon[0]), float(lat[0])
+            pos = np.array(self.locator.locate_one(x, y), dtype=np.int32).reshape(-1, 1)
+            other, d = boundary_index(self.locator).nearest_other_one(
+                x, y, int(pos[GRID, 0]), self.policy.boundary_m
+            )
+            near_pos, near_d = np.array([other], dtype=np.int64), np.array([d])
+        else:
+            pos = self.locator.locate(lon, lat)
+            near_pos, near_d = boundary_index(self.locator).nearest_other(
+                np.nan_to_num(lon), np.nan_to_num(lat), pos[GRID].astype(np.int64),
+                self.policy.boundary_m,
+            )  # fmt: skip
+            near_pos[~has_point] = -1
         placed_ok = has_point & (pos[COMMUNITY] >= 0)
         placed = Placed(
             locator=self.locator,
@@ -178,10 +192,32 @@ class LocationPipeline:
         simple = placed_ok & (near_pos < 0) & (pos[GRID] >= 0)
         for i in np.flatnonzero(has_point & ~simple & ~with_address).tolist():
             self._point_only(placed, i, int(near_pos[i]), float(near_d[i]))
-        for i in np.flatnonzero(with_address).tolist():
-            self._with_address(placed, i, str(addresses[i]), bool(has_point[i]),
-                               int(near_pos[i]), float(near_d[i]))  # fmt: skip
+        rows = np.flatnonzero(with_address)
+        if rows.size == 0:
+            return placed
+        results = self._geocode([str(addresses[i]) for i in rows.tolist()])
+        # The resolved answers' points are located in one call and measured against the
+        # reports' own points in one call, not one locate per address.
+        best = [r.best if r is not None and r.resolved else None for r in results]
+        blon = np.array([np.nan if b is None else b.lon for b in best], dtype=np.float64)
+        blat = np.array([np.nan if b is None else b.lat for b in best], dtype=np.float64)
+        addr_pos = self.locator.locate(blon, blat)
+        apart = distance_m(lon[rows], lat[rows], blon, blat)
+        for j, i in enumerate(rows.tolist()):
+            self._with_address(placed, i, results[j], bool(has_point[i]), int(near_pos[i]),
+                               float(near_d[i]), addr_pos[:, j], float(apart[j]))  # fmt: skip
         return placed
+
+    def _geocode(self, texts: list[str]) -> list[GeocodeResult | None]:
+        """Answers for address texts, each distinct text matched once (in bulk when the
+        geocoder can: :meth:`geo.geocoding.Geocoder.geocode_many` also caches)."""
+        if self.geocoder is None:
+            return [None] * len(texts)
+        many = getattr(self.geocoder, "geocode_many", None)
+        if many is not None:
+            return list(many(texts))
+        answers: dict[str, GeocodeResult] = {}
+        return [answers.get(t) or answers.setdefault(t, self.geocoder.geocode(t)) for t in texts]
 
     def manual(
         self, *, lon: float | None = None, lat: float | None = None, grid: str | None = None
@@ -244,9 +280,16 @@ class LocationPipeline:
         placed.flags[i] = tuple(flags)
 
     def _with_address(
-        self, placed: Placed, i: int, text: str, has_point: bool, near: int, near_d: float
+        self,
+        placed: Placed,
+        i: int,
+        result: GeocodeResult | None,
+        has_point: bool,
+        near: int,
+        near_d: float,
+        addr_pos: npt.NDArray[np.int32],
+        apart: float,
     ) -> None:
-        result = self.geocoder.geocode(text) if self.geocoder is not None else None
         point_ok = has_point and placed.positions[COMMUNITY, i] >= 0
         if result is None or result.best is None or not result.resolved:
             if point_ok:
@@ -258,14 +301,12 @@ class LocationPipeline:
         best, grid_conf = result.best, float(result.grid_confidence)
         extra = placed.extra.setdefault(i, _Extra())
         extra.geocoded = GeocodedAddress(best.lon, best.lat, best.id, best.full_text, grid_conf)
-        addr_pos = self.locator.locate([best.lon], [best.lat])[:, 0]
+        addr_pos = addr_pos.copy()
         if not point_ok:
             placed.method[i] = _M[Method.ADDRESS]
             outside: tuple[str, ...] = (Flag.OUTSIDE_AREAS,) if has_point else ()
             self._take_address(placed, i, addr_pos, best.lon, best.lat, grid_conf, outside)
             return
-        apart = float(distance_m(placed.lon[i : i + 1], placed.lat[i : i + 1],
-                                 np.array([best.lon]), np.array([best.lat]))[0])  # fmt: skip
         point_grid, addr_grid = int(placed.positions[GRID, i]), int(addr_pos[GRID])
         flags: list[str] = []
         if apart > self.policy.cross_check_m:

@@ -184,3 +184,20 @@ def test_a_person_may_choose_a_grid_or_a_point() -> None:
     assert unknown.value.field == "grid"
     with pytest.raises(InvalidInputError):
         pipeline.manual(lon=121.5, lat=31.0)
+
+
+def test_a_single_report_is_placed_as_it_would_be_in_a_batch() -> None:
+    """The one-point paths (locate_one, nearest_other_one) agree with the vectorised ones,
+    near edges, in the gap between grids and outside everything."""
+    rng = np.random.default_rng(3)
+    lon = X0 - 0.002 + rng.random(300) * 0.03
+    lat = Y0 - 0.002 + rng.random(300) * 0.025
+    reports = [
+        parse_report({"source": "app", "point": pt((a, b))}, ReportPolicy())
+        for a, b in zip(lon.tolist(), lat.tolist(), strict=True)
+    ]
+    pipeline = LocationPipeline(LOCATOR, GEOCODER, ReportPolicy(boundary_m=60.0))
+    together = pipeline.place(reports)
+    alone = [pipeline.place([r])[0] for r in reports]
+    assert alone == together
+    assert {Flag.NEAR_BOUNDARY, Flag.OUTSIDE_AREAS} <= {f for p in alone for f in p.flags}
