@@ -31,7 +31,7 @@ from api.report_service import (
 from api.schemas import ErrorBody
 from api.settings import Settings
 from geo.access import ApiKey, Role
-from geo.crs import to_cgcs2000
+from geo.crs import Crs, convert_point
 from geo.errors import ForbiddenError, InvalidInputError, PayloadTooLargeError
 from geo.levels import level_of_code
 from geo.records import utc_now
@@ -212,8 +212,8 @@ def patch_report(
     if body.location is not None or body.grid is not None:
         lon = lat = None
         if body.location is not None:
-            x, y = to_cgcs2000(body.location.lon, body.location.lat, body.location.crs)
-            lon, lat = float(x), float(y)
+            lon, lat = convert_point(body.location.lon, body.location.lat,
+                                     src=body.location.crs, dst=Crs.CGCS2000)  # fmt: skip
         placement = pipeline(request, with_geocoder=False).manual(lon=lon, lat=lat, grid=body.grid)
         if key.scope is not None and not any(
             c and c.startswith(key.scope) for c in placement.chain.values()

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import shapely
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from geo.editing import plan_move_boundary
 from geo.errors import ConflictError, ForbiddenError, VersionMismatchError
@@ -202,10 +203,50 @@ def test_a_failure_before_commit_stores_nothing(
 
     monkeypatch.setattr(module, "write_audit", broken)
     with pytest.raises(RuntimeError):
-        submit(store, report(IN_A, key="k1:once"))
+        submit(store, report(IN_A, key="k1:once"), report(IN_A, key="k1:twice"))
     assert count(store) == 0
     monkeypatch.undo()
     assert len(submit(store, report(IN_A, key="k1:once"))) == 1 and count(store) == 1
+
+
+def test_a_single_report_and_its_audit_entry_are_stored_together_or_not_at_all(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = report(IN_A, key="k1:alone")
+    placement = pipeline(store).place([new])
+    if store.engine.dialect.name == "postgresql":
+        # One statement writes both rows: an audit row the database refuses (its actor
+        # column holds 200 characters) must take the report row with it.
+        with pytest.raises(DBAPIError):
+            store.add_reports([new], placement, actor="x" * 201, key_id="k1")
+    else:
+        import geo.stores.reports as module
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("the audit log is full")
+
+        monkeypatch.setattr(module, "write_audit", broken)
+        with pytest.raises(RuntimeError):
+            store.add_reports([new], placement, actor="tester", key_id="k1")
+        monkeypatch.undo()
+    assert count(store) == 0
+    [result] = store.add_reports([new], placement, actor="tester", key_id="k1")
+    assert result.created and count(store) == 1
+    [entry] = store.list_audit(target=f"report {result.report.id}").items
+    assert (entry["action"], entry["actor"], entry["key_id"]) == ("reports.create", "tester", "k1")
+    assert entry["after"] == {"ids": [result.report.id], "count": 1}
+
+
+def test_the_one_statement_insert_writes_every_column_of_a_report_row() -> None:
+    from datetime import UTC, datetime
+
+    from geo.reports import Method, Placement
+    from geo.stores.report_rows import insert_one_columns, report_values
+
+    placement = Placement(ReportStatus.NEW, Method.POINT)
+    now = datetime.now(UTC)
+    values = report_values(report(IN_A), placement, actor="a", key_id=None, policy=POLICY, now=now)
+    assert insert_one_columns() == list(values)
 
 
 def test_the_lifecycle_records_who_and_when(store: Store) -> None:
