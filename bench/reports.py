@@ -1,21 +1,33 @@
 """Report intake, placement accuracy, statistics and bulk re-geocoding: one JSON object.
 
-Usage::
+Usage (the lead's full run on a quiet machine; needs ``wrk``: ``apt-get install wrk``)::
 
-    python -m bench.reports [--pg postgresql://postgres@127.0.0.1:5432/test] [--seconds 10]
-                            [--stats-rows 1000000] [--regeocode-rows 1000000]
+    python -m bench.reports --pg postgresql://postgres@127.0.0.1:5432/test \
+        --seconds 10 --stats-rows 1000000 --regeocode-rows 1000000
+
+A quick check of the intake targets only (a few minutes)::
+
+    python -m bench.reports --seconds 5 --stats-rows 0 --regeocode-rows 0
 
 In one run, on a PostGIS database of its own holding the demo city (1,314 grids):
 
 * single intake: ``wrk`` POSTing point reports (GCJ-02) with a fresh Idempotency-Key each, to
   uvicorn with 2 workers on loopback; then a check that every answered request is stored once;
-* batch intake: 10,000 point reports per request, and one batch of 10,000 mixed reports;
-* accuracy: that mixed batch is 10,000 generated reports (GCJ-02/BD-09/WGS84 points, noisy
-  addresses, both, and vague text with no point) with ground truth from the sample city;
-* statistics: ``GET /v1/stats/areas?level=grid`` over ``--stats-rows`` reports (bulk-loaded
-  with COPY), against the obvious SQL ``GROUP BY`` with ``percentile_cont`` in PostGIS;
-* re-geocoding ``--regeocode-rows`` reports (Parquet) with the local engine and on a Dask
-  LocalCluster of 2 worker processes.
+* batch intake, one request at a time: two batches of 10,000 point reports, then two batches
+  of 10,000 *mixed* reports (the accuracy sample below, then a fresh one drawn with another
+  seed, so no text is answered from the geocoder's cache of the first); and two clients each
+  sending a fresh mixed batch at once (both workers busy: the service's throughput);
+* accuracy: the first mixed batch is 10,000 generated reports (GCJ-02/BD-09/WGS84 points, noisy
+  addresses, both, and vague text with no point) with ground truth from the sample city. A
+  report whose truth is "no grid" (vague text; a point in no grid) is right when it gets no
+  grid (queued, or the community answers) and wrong when it gets one;
+* statistics (``--stats-rows`` > 0): ``GET /v1/stats/areas?level=grid`` over that many reports
+  (bulk-loaded with COPY), against the obvious SQL ``GROUP BY`` with ``percentile_cont``;
+* re-geocoding (``--regeocode-rows`` > 0) that many reports (Parquet) with the local engine and
+  on a Dask LocalCluster of 2 worker processes.
+
+Progress goes to stderr; the JSON object (with ``targets``: each target, the figure and
+whether it was met) to stdout.
 """
 
 from __future__ import annotations
@@ -179,6 +191,21 @@ def batch_rate(bodies: list[dict[str, Any]], key: str) -> tuple[float, Any]:
     return len(bodies) / elapsed, json.loads(payload)
 
 
+def outcome(truth: str | None, status: str, grid: str | None) -> str:
+    """How one placement compares with the truth.
+
+    ``truth`` None means there is no grid to find (vague text; a point in a gap between grids
+    or outside every community): no grid is right (the queue, or the community answering),
+    a grid is wrong. Otherwise the true grid is right, another grid wrong, and no grid is
+    ``queued`` (a person decides) or ``community_only`` (placed, but only to the community).
+    """
+    if grid is not None:
+        return "right" if grid == truth else "wrong"
+    if truth is None:
+        return "right"
+    return "queued" if status == "needs_location" else "community_only"
+
+
 def accuracy(samples: list[Any], answer: dict[str, Any]) -> dict[str, Any]:
     """Right grid, wrong grid, queued: per kind and over the reports that carry a location."""
     tally: dict[str, Counter[str]] = {}
@@ -187,13 +214,8 @@ def accuracy(samples: list[Any], answer: dict[str, Any]) -> dict[str, Any]:
         report = item["report"]
         grid = (report["areas"]["grid"] or {}).get("code")
         methods[report["location"]["method"]] += 1
-        if report["status"] == "needs_location":
-            outcome = "right" if sample.truth is None else "queued"
-        elif grid is None:
-            outcome = "community_only"
-        else:
-            outcome = "right" if grid == sample.truth else "wrong"
-        tally.setdefault(sample.kind, Counter())[outcome] += 1
+        result = outcome(sample.truth, report["status"], grid)
+        tally.setdefault(sample.kind, Counter())[result] += 1
     located = sum((c for k, c in tally.items() if k != "neither"), Counter())
     n_located, n_all = sum(located.values()), len(samples)
     every = sum(tally.values(), Counter())
@@ -206,6 +228,36 @@ def accuracy(samples: list[Any], answer: dict[str, Any]) -> dict[str, Any]:
         "wrong_grid_share_of_all": round(every["wrong"] / n_all, 4),
         "right_outcome_share_of_all": round(every["right"] / n_all, 4),
         "resolved_by_method": {m: round(n / n_all, 4) for m, n in methods.most_common()},
+    }
+
+
+def concurrent_batches(batches: list[list[dict[str, Any]]], key: str) -> float:
+    """Reports per second of several batches sent at once, one client each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(batches)) as pool:
+        list(pool.map(lambda b: batch_rate(b, key), batches))
+    return sum(len(b) for b in batches) / (time.perf_counter() - started)
+
+
+def say(message: str) -> None:
+    print(f"[bench.reports {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def targets(figures: dict[str, Any]) -> dict[str, Any]:
+    """The issue's targets next to the figures of this run."""
+    single = figures["single_intake"]["reports_per_s"]
+    points = min(figures["batch_intake"]["points_reports_per_s"])
+    mixed = min(figures["batch_intake"]["mixed_reports_per_s"])
+    acc = figures["accuracy"]
+    right, wrong = acc["right_grid_share_of_located"], acc["wrong_grid_share_of_located"]
+    return {
+        "single_intake_ge_500_per_s": {"figure": single, "met": single >= 500},
+        "batch_points_ge_5000_per_s": {"figure": points, "met": points >= 5000},
+        "batch_mixed_ge_5000_per_s": {"figure": mixed, "met": mixed >= 5000},
+        "right_grid_ge_98_percent": {"figure": right, "met": right >= 0.98},
+        "wrong_grid_le_0.5_percent": {"figure": wrong, "met": wrong <= 0.005},
     }
 
 
@@ -337,6 +389,7 @@ def main() -> None:
         key = store.create_key(name="bench", role=Role.ADMIN)[1]
         with serve(url, key):
             figures["machine"]["load_serving"] = load()
+            say("serving; single intake with wrk")
             points = intake_bodies(city, 20_000)
             wrk_intake(points[:2000], key, 3, "warm")
             single = wrk_intake(points[:2000], key, args.seconds, "run")
@@ -347,23 +400,36 @@ def main() -> None:
                 ).scalar_one()
             single["stored"] = int(stored)
             figures["single_intake"] = single
+            say(f"single: {single}; batches of points")
             rates = [batch_rate(points[i * 10_000 : (i + 1) * 10_000], key)[0] for i in (0, 1)]
-            figures["batch_intake_points"] = {
-                "reports_per_batch": 10_000,
-                "reports_per_s": [round(r) for r in rates],
-            }
+            say(f"points: {rates}; mixed batches")
             samples = accuracy_sample(city, 10_000)
             rate, answer = batch_rate([s.body for s in samples], key)
-            figures["batch_intake_mixed_reports_per_s"] = round(rate)
-            figures["accuracy"] = accuracy(samples, answer)
-            figures["machine"]["load_after_intake"] = load()
-            existing = int(call("GET", "/v1/reports?limit=1", key)[1]["total"])
-            copied = copy_reports(url, stat_rows(city, args.stats_rows))
-            figures["stats"] = {
-                "copy_seconds": round(copied, 1),
-                **stats_figures(url, key, existing + args.stats_rows),
+            fresh = [[s.body for s in accuracy_sample(city, 10_000, seed=seed)]
+                     for seed in (8, 9, 10)]  # fmt: skip
+            mixed = [rate, batch_rate(fresh[0], key)[0]]
+            say(f"mixed: {mixed}; two clients at once")
+            both = concurrent_batches(fresh[1:], key)
+            figures["batch_intake"] = {
+                "reports_per_batch": 10_000,
+                "points_reports_per_s": [round(r) for r in rates],
+                "mixed_reports_per_s": [round(r) for r in mixed],
+                "mixed_two_clients_reports_per_s": round(both),
+                "mixed_kinds": {"point": 0.3, "address": 0.3, "both": 0.3, "neither": 0.1},
             }
-            figures["machine"]["load_after_stats"] = load()
+            figures["accuracy"] = accuracy(samples, answer)
+            figures["targets"] = targets(figures)
+            figures["machine"]["load_after_intake"] = load()
+            say(f"intake done: {json.dumps(figures, ensure_ascii=False)}")
+            if args.stats_rows:
+                existing = int(call("GET", "/v1/reports?limit=1", key)[1]["total"])
+                copied = copy_reports(url, stat_rows(city, args.stats_rows))
+                figures["stats"] = {
+                    "copy_seconds": round(copied, 1),
+                    **stats_figures(url, key, existing + args.stats_rows),
+                }
+                figures["machine"]["load_after_stats"] = load()
+                say(f"stats: {figures['stats']}")
         if args.regeocode_rows:
             figures["regeocode"] = regeocode_figures(url, city, args.regeocode_rows, Path(tmp))
             figures["machine"]["load_after_regeocode"] = load()
