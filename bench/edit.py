@@ -45,6 +45,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select, text
 
+from geo.areas import AreaQuery
 from geo.editing import EditPlan, plan_move_boundary, plan_replace
 from geo.levels import LEVELS, Level
 from geo.records import AreaRecord
@@ -190,8 +191,8 @@ def timed(fn: Any) -> tuple[float, Any]:
 def naive_loop_s(store: Store, community: str, new_state: dict[str, BaseGeometry]) -> float:
     """Impact the obvious way: every address of the parent against every sibling, one by one."""
     started = time.perf_counter()
-    siblings = {a.code: a.geometry for a in store.current_areas(Level.GRID)
-                if a.parent_code == community}  # fmt: skip
+    page = store.list_areas(AreaQuery(level=Level.GRID, parent=community, limit=10_000))
+    siblings = {a.code: a.geometry for a in page.items}
     siblings.update(new_state)
     ordered = sorted(siblings.items())
     with store.engine.connect() as conn:
