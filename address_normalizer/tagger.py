@@ -65,7 +65,8 @@ class _State:
         return self.out[-1][0] if self.out else ""
 
     def emit(self, label: str, start: int, end: int) -> None:
-        if end > start:
+        # Spans stay ordered and disjoint even where two rules claim the same characters.
+        if end > start and not (self.out and start < self.out[-1][2]):
             self.out.append((label, start, end))
             if label in _PLACE:
                 self.placed = True
@@ -225,6 +226,10 @@ def _numbered(kind: str, start: int, end: int, at_end: bool, text: str, state: _
 
 def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> None:
     """Split a run of named text at typed suffixes and label the pieces."""
+    if state.out and state.out[-1][2] > a:
+        a = state.out[-1][2]  # administrative names may run on past a typed separator
+    if a >= b:
+        return
     if state.breaks:
         cut = next((i for i in range(a + 1, b) if i in state.breaks), 0)
         if cut:

@@ -107,3 +107,47 @@ def test_spans_round_trip(text: str) -> None:
         assert text[comp.start : comp.end] == comp.text
         assert last_end <= comp.start < comp.end <= len(text)
         last_end = comp.end
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A natural village (no suffix) between a town and a door number.
+        (
+            "海宁市长安镇沈家浜12号",
+            [("district", "海宁市"), ("town", "长安镇"), ("community", "沈家浜"),
+             ("houseno", "12号")],
+        ),
+        # A second administrative chain starts again mid-address; 中国 is dropped.
+        (
+            "江苏省苏州市中国浙江省嘉兴市南湖区中山路1号",
+            [("prov", "江苏省"), ("city", "苏州市"), ("prov", "浙江省"), ("city", "嘉兴市"),
+             ("district", "南湖区"), ("road", "中山路"), ("roadno", "1号")],
+        ),
+        # In Shanghai a 弄 is the door number on its road.
+        (
+            "上海市徐汇区宛平南路88弄3号",
+            [("city", "上海市"), ("district", "徐汇区"), ("road", "宛平南路"),
+             ("roadno", "88弄"), ("houseno", "3号")],
+        ),
+        # A locating word between two places is cut out of the run.
+        (
+            "杭州市中山北路阳光小区东门附近新华书店",
+            [("city", "杭州市"), ("road", "中山北路"), ("poi", "阳光小区"), ("subpoi", "东门"),
+             ("assist", "附近"), ("poi", "新华书店")],
+        ),
+    ],
+)  # fmt: skip
+def test_guideline_conventions(text: str, expected: list[tuple[str, str]]) -> None:
+    assert labels(text) == expected
+
+
+def test_typed_separators_end_names() -> None:
+    assert labels("南湖区 阳光 新华书店") == [
+        ("district", "南湖区"),
+        ("poi", "阳光"),
+        ("subpoi", "新华书店"),
+    ]
+    assert labels("南湖区阳光新华书店") == [("district", "南湖区"), ("poi", "阳光新华书店")]
+    # Without a division name after it, 中国 is only the head of a name.
+    assert labels("中国轻纺城3区")[0] == ("poi", "中国轻纺城")
