@@ -94,11 +94,16 @@ def parse_crs(text: str | None) -> CRS:
     if name.upper() in ("CRS84", "OGC:CRS84", "HTTP://WWW.OPENGIS.NET/DEF/CRS/OGC/1.3/CRS84"):
         return CRS.from_user_input("OGC:CRS84")
     try:
-        return CRS.from_user_input(name)
+        crs = CRS.from_user_input(name)
     except CRSError:
         raise InvalidInputError(
             f"unknown CRS {text!r}; try EPSG:4490, CRS84 or EPSG:4549", field="crs"
         ) from None
+    if not (crs.is_geographic or crs.is_projected) or crs.is_vertical:
+        raise InvalidInputError(
+            f"{text!r} is not a horizontal (geographic or projected) CRS", field="crs"
+        )
+    return crs
 
 
 def _frame(areas: Iterable[AreaRecord], fmt: ExportFormat) -> gpd.GeoDataFrame:

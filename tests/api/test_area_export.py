@@ -123,6 +123,7 @@ def test_export_filters_by_time_and_reprojects(source: Store, tmp_path: Path) ->
         (["areas.gpkg", "--format", "kml"], "unknown format"),
         (["areas.gpkg", "--level", "block"], "unknown level"),
         (["areas.gpkg", "--crs", "EPSG:999999"], "unknown CRS"),
+        (["areas.gpkg", "--crs", "EPSG:5773"], "not a horizontal"),
         (["areas.gpkg", "--under", "33040"], "under"),
         (["areas.gpkg", "--as-of", "yesterday"], "--as-of"),
     ],
