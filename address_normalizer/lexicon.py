@@ -56,7 +56,8 @@ POI_STRONG = (
     "医院", "大楼", "大学", "学院", "学校", "中学", "小学", "幼儿园", "超市", "集团", "商城",
     "新村", "花苑", "银行", "支行", "分行", "工厂", "卫生院", "派出所", "政府", "委员会",
     "写字楼", "商厦", "商场", "山庄", "别墅", "公园", "景区", "车站", "农场", "林场",
-    "加油站", "服务区", "机场", "码头", "厂", "店", "馆", "局", "城", "苑", "府", "庭", "湾", "寓",
+    "加油站", "服务区", "机场", "码头", "校区", "院区", "厂", "店", "馆", "局", "城", "苑", "府",
+    "庭", "湾", "寓",
 )  # fmt: skip
 
 SUFFIX = re.compile(
@@ -81,6 +82,11 @@ ASSIST_HEAD = re.compile("(?:附近|旁边|对面|斜对面|隔壁|往东|往西
 # Locating words safe to cut out of the middle of a named run (never part of a name).
 ASSIST_INNER = re.compile("(?:斜对面|正对面|附近|旁边|对面|隔壁|楼下|边上|对过|[东西南北]侧旁?|旁)")
 DEVZONE_TAIL = re.compile(f"(?:{_alt(DEVZONE)})$")
+# What completes a POI name rather than naming a second place: legal-form and branch words.
+POI_COMPLETION = re.compile(
+    r"(?:[^0-9]{0,4}(?:支行|分行|分公司|分店|营业部|校区|院区)"
+    r"|(?:股份|集团|有限|购物|商务|商业|总|分|大)*(?:公司|中心|店|大厦|酒店|小区|广场|市场))$"
+)
 POI_END = re.compile(f"(?:{_alt(POI_STRONG)})$")
 SUBPOI_TAIL = re.compile(
     rf"(?:[{DIRECTION}中](?:大门|门|区|苑|楼)|[{DIRECTION}]门口|门口|办公室|项目部|门卫室?|"

@@ -22,6 +22,7 @@ from .lexicon import (
     NOISE_HEAD,
     NOISE_TAIL,
     NUMBERED,
+    POI_COMPLETION,
     POI_END,
     ROAD_TAIL,
     SUBPOI_TAIL,
@@ -291,10 +292,26 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
         elif kind in ("town", "community"):
             if body < 2 or state.placed or any(p[0] in _PLACE for p in pieces):
                 continue
-        elif kind == "poi" and body < (
-            _SINGLE_POI_SUFFIX_MIN_BODY if m.end() - m.start() == 1 else 1
-        ):
-            continue
+        elif kind == "poi":
+            single = m.end() - m.start() == 1
+            if single:
+                nxt = SUFFIX.match(text, m.end(), b)
+                if nxt and nxt.lastgroup == "poi" and nxt.end() - nxt.start() > 1:
+                    continue  # 阳光城 + 小区, 锦苑 + 小区: the name goes on
+            last = pieces[-1] if pieces else None
+            if (
+                last
+                and last[0] == "poi"
+                and last[2] == cur
+                and POI_COMPLETION.match(text, cur, m.end())
+                and text[last[2] - 2 : last[2]] != "公司"
+            ):
+                # 金华八达集团 + 有限公司, 中国银行 + 温岭支行: one name, not two places.
+                pieces[-1] = ("poi", last[1], m.end(), m.start())
+                cur = m.end()
+                continue
+            if body < (_SINGLE_POI_SUFFIX_MIN_BODY if single else 1):
+                continue
         pieces.append((kind, cur, m.end(), m.start()))
         cur = m.end()
     if cur < b:
