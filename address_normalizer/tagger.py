@@ -107,8 +107,7 @@ def tag(text: str, gazetteer: Gazetteer, *, breaks: frozenset[int] = frozenset()
         last = m.end()
     if last < end_all:
         _chunk(text, last, end_all, gazetteer, state)
-    if state.bare:
-        _settle(text, state)
+    _settle(text, state)
     return state.out
 
 
@@ -473,6 +472,18 @@ def _settle(text: str, state: _State) -> None:
             and out[i - 1][2] == start
         ):
             out[i] = ("community", start, end)
+    merged: list[Span] = []
+    for label, start, end in out:
+        word = text[start:end]
+        if word == "村" and merged and merged[-1][2] == start:
+            # 金川弄 + 村, 楼下 + 村: the suffix makes the previous name a village.
+            merged[-1] = ("community", merged[-1][1], end)
+            continue
+        village = word[-1] == "村" and 2 <= len(word) <= 5 and not word.endswith("新村")
+        if label in ("poi", "subpoi") and village:
+            label = "community"  # 陶村, 翁埠村 (X新村 is mostly a housing estate)
+        merged.append((label, start, end))
+    out[:] = merged
     seen = False
     for i, (label, start, end) in enumerate(out):
         if label == "subpoi" and not seen:
