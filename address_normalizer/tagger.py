@@ -207,7 +207,7 @@ def _numbered(kind: str, start: int, end: int, at_end: bool, text: str, state: _
         # In Shanghai a 弄 is the door number on its road (宛平南路000弄0号楼); elsewhere a
         # numbered lane is a road of its own (建河路00弄0-0号).
         shanghai = state.code.startswith("31")
-        label = "road" if prev == "road" and not shanghai else "roadno"
+        label = "roadno" if prev == "road" and shanghai else "road"
     elif kind == "part":
         if text[end - 2 : end] == "号院":
             label = "poi"
