@@ -135,6 +135,9 @@ def _admin(text: str, pos: int, gazetteer: Gazetteer, state: _State) -> int:
                 )
             ):
                 continue
+            if short and _completes_name(text, end):
+                # 万松 + 园, 新天 + 地, 金桥 + 国际面料市场: the name goes on past the division.
+                continue
             if (
                 short
                 and place.code
@@ -164,6 +167,14 @@ def _admin(text: str, pos: int, gazetteer: Gazetteer, state: _State) -> int:
         else:
             return pos
     return pos
+
+
+def _completes_name(text: str, end: int) -> bool:
+    """A POI ending or one of its single characters starts right after a short form."""
+    m = SUFFIX.match(text, end)
+    if m is not None and m.lastgroup in ("poi", "devzone") and m.end() - m.start() > 1:
+        return True
+    return text[end : end + 1] in ("园", "地", "门")
 
 
 def _starts_name(text: str, pos: int, gazetteer: Gazetteer) -> bool:
