@@ -127,7 +127,14 @@ def check_siblings(
             problems += check_geometry(code, siblings[code])
     if parent is not None:
         envelope = parent.buffer(tolerances.parent_m / METRES_PER_DEGREE)
-        for code in sorted(valid):
+        shapely.prepare(envelope)
+        # A prepared covers test first: a difference with a district-sized envelope costs far
+        # more, and nearly every child is inside (an import of a city checks thousands).
+        ordered = sorted(valid)
+        inside = shapely.covers(envelope, np.array([siblings[c] for c in ordered], dtype=object))
+        for code, covered in zip(ordered, inside, strict=True):
+            if covered:
+                continue
             outside = siblings[code].difference(envelope)
             significant, size = _significant(outside, 0.0)
             if significant:
@@ -139,12 +146,16 @@ def check_siblings(
     tree = shapely.STRtree(geoms)
     seen: set[tuple[str, str]] = set()
     for code in sorted(valid):
+        shapely.prepare(siblings[code])
         for other_index in tree.query(siblings[code], predicate="intersects"):
             other = codes[int(other_index)]
             pair = (min(code, other), max(code, other))
             if other == code or pair in seen or not siblings[other].is_valid:
                 continue
             seen.add(pair)
+            # Neighbours that only share edges (the usual case) have no overlap to measure.
+            if siblings[code].touches(siblings[other]):
+                continue
             overlap = siblings[code].intersection(siblings[other])
             significant, size = _significant(overlap, tolerances.overlap_m2)
             if significant:
@@ -154,7 +165,10 @@ def check_siblings(
                 ))  # fmt: skip
     if report_gaps and parent is not None and len(valid) == len(changed):
         covered = shapely.union_all(geoms)
-        gap = parent.difference(covered)
+        shapely.prepare(covered)
+        # Children usually tile their parent: a prepared covers test (GEOS RelateNG) says so
+        # several times faster than the overlay that measures a gap.
+        gap = shapely.Polygon() if covered.covers(parent) else parent.difference(covered)
         significant, size = _significant(gap, tolerances.gap_m2)
         if significant:
             problems.append(Problem(
