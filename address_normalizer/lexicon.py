@@ -94,6 +94,10 @@ SUBPOI_TAIL = re.compile(
     r"裙楼|主楼|副楼|综合楼|行政楼|办公楼|研发楼|教学楼|实验楼|地下室|架空层|快递柜|"
     r"丰巢|菜鸟驿站|驿站|[0-9A-Z]+区|[0-9A-Z]+期)$"
 )
+# Parts of a place that may sit between two names (医院北门报刊亭, 公寓00幢架空层丰巢).
+SUBPOI_INNER = re.compile(
+    f"(?:[{DIRECTION}](?:大门|门)|门口|架空层|裙楼|收发室|门卫室|办公室|传达室|地下室)"
+)
 # Words that carry no address information: contact notes, country name, filler.
 NOISE_TAIL = re.compile(r"(?:电联|电话联系|打电话|联系|收件|收|谢谢|转|代收)+$")
 NOISE_HEAD = re.compile(r"^(?:中国|中华人民共和国)")

@@ -25,6 +25,7 @@ from .lexicon import (
     POI_COMPLETION,
     POI_END,
     ROAD_TAIL,
+    SUBPOI_INNER,
     SUBPOI_TAIL,
     SUFFIX,
 )
@@ -103,8 +104,12 @@ def tag(text: str, gazetteer: Gazetteer, *, breaks: frozenset[int] = frozenset()
     for m in NUMBERED.finditer(text, pos, end_all):
         if m.start() > last:
             _chunk(text, last, m.start(), gazetteer, state)
-        _numbered(m.lastgroup or "", m.start(), m.end(), m.end() == end_all, text, state)
-        last = m.end()
+        kind = m.lastgroup or ""
+        before = len(state.out)
+        _numbered(kind, m.start(), m.end(), m.end() == end_all, text, state)
+        # An unlabelled number that runs into a name belongs to it (00班, 000病区, 0号库).
+        glue = kind == "bare" and len(state.out) == before and m.end() < end_all and m[0].isdigit()
+        last = m.start() if glue else m.end()
     if last < end_all:
         _chunk(text, last, end_all, gazetteer, state)
     _settle(text, state)
@@ -420,6 +425,14 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
                 state.bare.add(len(state.out))
             state.emit(lead, start, end - keep)
             start = end - keep
+    if kind in ("poi", "rest") and end - start >= 6:
+        inner = SUBPOI_INNER.search(word, 2, len(word) - 2)
+        if inner:
+            # 第一人民医院 + 北门 + 报刊亭: a gate or part inside a run, then the next place.
+            _piece(text, "poi" if kind == "poi" else "rest", start, start + inner.start(), state)
+            state.emit("subpoi", start + inner.start(), start + inner.end())
+            _piece(text, "rest", start + inner.end(), end, state)
+            return
     if kind == "poi":
         m = SUBPOI_TAIL.search(word)
         if m and m.start() >= 2 and POI_END.search(word, 0, m.start()):
