@@ -27,6 +27,7 @@ def check_import_topology(
     stored_parent: Callable[[str], BaseGeometry | None],
     tolerances: Tolerances = Tolerances(),
     skip: set[int] | frozenset[int] = frozenset(),
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[list[Rejection], list[Problem]]:
     """Rejections (overlaps, outside the parent) and warnings (gaps) for a batch of new areas.
 
@@ -34,7 +35,8 @@ def check_import_topology(
     districts for ``None``); ``stored_parent(code)`` a stored parent's geometry. Records at
     the positions in ``skip`` were already rejected by :func:`geo.validation.validate_areas`
     (a bad code, parent or geometry) and take no part, so the other records still get checked
-    and every problem of the batch is listed at once.
+    and every problem of the batch is listed at once. ``progress`` hears
+    ``("topology checked", records done, records)``.
     """
     kept = [(i, a) for i, a in enumerate(areas) if i not in skip]
     index_of = {a.code: i for i, a in kept}
@@ -45,26 +47,40 @@ def check_import_topology(
         by_parent.setdefault(area.parent_code, []).append(area)
     rejections: list[Rejection] = []
     warnings: list[Problem] = []
+    report = progress or (lambda stage, done, total: None)
+    done = 0
     for parent_code in sorted(by_parent, key=lambda c: c or ""):
         children = by_parent[parent_code]
-        siblings = dict(stored_children(parent_code)) if _stored(parent_code, batch) else {}
-        siblings.update({a.code: a.geometry for a in children})
-        parent: BaseGeometry | None = None
-        if parent_code is not None:
-            if parent_code in rejected_codes:
-                continue  # the parent itself was rejected: its children cannot be placed
-            parent = (
-                batch[parent_code].geometry if parent_code in batch else stored_parent(parent_code)
-            )
-        changed = {a.code for a in children}
-        for problem in check_siblings(parent_code, parent, siblings, changed, tolerances):
-            if problem.severity == "warning":
-                if problem.kind == "gap":
-                    warnings.append(problem)
-                continue
-            rejections += _rejections(problem, index_of)
+        if parent_code is None or parent_code not in rejected_codes:
+            # (a rejected parent's children cannot be placed: they are skipped)
+            found, gaps = _check_family(parent_code, children, batch, stored_children,
+                                        stored_parent, tolerances)  # fmt: skip
+            rejections += [r for p in found for r in _rejections(p, index_of)]
+            warnings += gaps
+        done += len(children)
+        report("topology checked", done, len(kept))
     rejections.sort(key=lambda r: (r.index, r.reason))
     return rejections, warnings
+
+
+def _check_family(
+    parent_code: str | None,
+    children: list[NewArea],
+    batch: Mapping[str, NewArea],
+    stored_children: Callable[[str | None], Mapping[str, BaseGeometry]],
+    stored_parent: Callable[[str], BaseGeometry | None],
+    tolerances: Tolerances,
+) -> tuple[list[Problem], list[Problem]]:
+    """The errors and the gap warnings among one parent's imported and stored children."""
+    siblings = dict(stored_children(parent_code)) if _stored(parent_code, batch) else {}
+    siblings.update({a.code: a.geometry for a in children})
+    parent: BaseGeometry | None = None
+    if parent_code is not None:
+        parent = batch[parent_code].geometry if parent_code in batch else stored_parent(parent_code)
+    changed = {a.code for a in children}
+    problems = check_siblings(parent_code, parent, siblings, changed, tolerances)
+    errors = [p for p in problems if p.severity == "error"]
+    return errors, [p for p in problems if p.kind == "gap"]
 
 
 def _stored(parent_code: str | None, batch: Mapping[str, NewArea]) -> bool:

@@ -158,6 +158,7 @@ class AreaWriteMixin:
                     stored_parent=parents.get,
                     tolerances=topology,
                     skip={r.index for r in rejections},
+                    progress=report,
                 )
                 rejections = sorted(rejections + placed, key=lambda r: r.index)
             if rejections:
