@@ -425,6 +425,11 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
                 state.bare.add(len(state.out))
             state.emit(lead, start, end - keep)
             start = end - keep
+    if kind in ("poi", "rest") and end - start >= 4 and word[-1] == "内":
+        # 植物保护站内, 沪升电器内: "inside" the place just named.
+        _piece(text, kind, start, end - 1, state)
+        state.emit("assist", end - 1, end)
+        return
     if kind in ("poi", "rest") and end - start >= 6:
         inner = SUBPOI_INNER.search(word, 2, len(word) - 2)
         if inner:
