@@ -81,7 +81,8 @@ ASSIST_TAIL = re.compile(f"(?:{_alt(ASSIST)})$")
 ASSIST_HEAD = re.compile("(?:附近|旁边|对面|斜对面|隔壁|往东|往西|往南|往北)")
 # Locating words safe to cut out of the middle of a named run (never part of a name).
 ASSIST_INNER = re.compile(
-    "(?:斜对面|正对面|附近|旁边|对面|隔壁|楼下|边上|对过|后面|以[东西南北]|[东西南北]侧旁?|旁)"
+    "(?:斜对面|正对面|附近|旁边|对面|隔壁|楼下|边上|对过|后面|以[东西南北]"
+    "|(?<=[路街道])[东西南北]段|[东西南北]侧旁?|旁)"
 )
 DEVZONE_TAIL = re.compile(f"(?:{_alt(DEVZONE)})$")
 # What completes a POI name rather than naming a second place: legal-form and branch words.
