@@ -102,7 +102,10 @@ SUBPOI_INNER = re.compile(
     f"(?:[{DIRECTION}](?:大门|门)|门口|架空层|裙楼|收发室|门卫室|办公室|传达室|地下室)"
 )
 # Words that carry no address information: contact notes, country name, filler.
-NOISE_TAIL = re.compile(r"(?:电联|电话联系|打电话|联系|收件|收|谢谢|转|代收)+$")
+NOISE_TAIL = re.compile(
+    r"(?:电联|电话联系|打电话|联系|收件|收|谢谢|转|代收"
+    r"|[^0-9A-Z]{1,2}(?:经理|先生|小姐|女士|老师|师傅)|[^0-9A-Z]某某?)+$"
+)
 NOISE_HEAD = re.compile(r"^(?:中国|中华人民共和国)")
 CONNECTIVE = ("与", "和", "及", "跟", "至")
 ROAD_TAIL = re.compile(f"(?:{_alt(ROAD)})$")

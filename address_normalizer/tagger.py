@@ -336,7 +336,7 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
 
 
 _RESTART = frozenset(("prov", "city"))
-_RESTART_HINT = re.compile("[省市州盟区]")
+_RESTART_HINT = re.compile("[省市州盟]|自治区|地区")
 
 
 def _admin_inside(text: str, a: int, b: int, gazetteer: Gazetteer) -> int:
