@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -186,30 +188,49 @@ def export_areas(
     within = narrowest(query.under, scope)
     if query.under is not None:
         level_of_code(query.under, field="under")
+    _remove_outputs(path, fmt)
+    written = 0
+    try:
+        for page in _pages(list_page, query, within, report):
+            frame = _reprojected(_frame(page, fmt), target)
+            pyogrio.write_dataframe(
+                frame, path, driver=driver, layer=None if fmt == "shp" else LAYER,
+                encoding="UTF-8" if fmt == "shp" else None,  # and a .cpg saying so
+                append=written > 0, promote_to_multi=True,
+            )  # fmt: skip
+            written += len(frame)
+        if written == 0:
+            pyogrio.write_dataframe(
+                _frame([], fmt).set_crs(target, allow_override=True), path, driver=driver,
+                layer=None if fmt == "shp" else LAYER, geometry_type="MultiPolygon",
+                encoding="UTF-8" if fmt == "shp" else None,
+            )  # fmt: skip
+    except BaseException:
+        _remove_outputs(path, fmt)  # no half-written file is left behind
+        raise
+    return written
+
+
+def _reprojected(frame: gpd.GeoDataFrame, target: CRS) -> gpd.GeoDataFrame:
+    if target.equals(frame.crs):
+        return frame
+    frame = frame.to_crs(target)
+    if not np.isfinite(shapely.get_coordinates(frame.geometry.array)).all():
+        raise InvalidInputError(
+            f"the areas have no finite coordinates in {target.to_string()}; choose a CRS "
+            "that covers China, such as EPSG:4490, CRS84 or EPSG:4549",
+            field="crs",
+        )
+    return frame
+
+
+def _remove_outputs(path: Path, fmt: ExportFormat) -> None:
     if path.exists():
         path.unlink()
     if fmt == "shp":
         for sibling in path.parent.glob(path.stem + ".*"):
             if sibling.suffix.lower() in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
                 sibling.unlink()
-    written = 0
-    for page in _pages(list_page, query, within, report):
-        frame = _frame(page, fmt)
-        if not target.equals(frame.crs):
-            frame = frame.to_crs(target)
-        pyogrio.write_dataframe(
-            frame, path, driver=driver, layer=None if fmt == "shp" else LAYER,
-            encoding="UTF-8" if fmt == "shp" else None,  # and a .cpg saying so
-            append=written > 0, promote_to_multi=True,
-        )  # fmt: skip
-        written += len(frame)
-    if written == 0:
-        pyogrio.write_dataframe(
-            _frame([], fmt).set_crs(target, allow_override=True), path, driver=driver,
-            layer=None if fmt == "shp" else LAYER, geometry_type="MultiPolygon",
-            encoding="UTF-8" if fmt == "shp" else None,
-        )  # fmt: skip
-    return written
 
 
 def narrowest(under: str | None, scope: str | None) -> str | None:

@@ -124,6 +124,7 @@ def test_export_filters_by_time_and_reprojects(source: Store, tmp_path: Path) ->
         (["areas.gpkg", "--level", "block"], "unknown level"),
         (["areas.gpkg", "--crs", "EPSG:999999"], "unknown CRS"),
         (["areas.gpkg", "--crs", "EPSG:5773"], "not a horizontal"),
+        (["areas.shp", "--crs", "+proj=ortho +lat_0=-90 +lon_0=0"], "no finite coordinates"),
         (["areas.gpkg", "--under", "33040"], "under"),
         (["areas.gpkg", "--as-of", "yesterday"], "--as-of"),
     ],
@@ -133,6 +134,7 @@ def test_export_refuses_bad_options(
 ) -> None:
     result = run(source, "export", "areas", str(tmp_path / args[0]), *args[1:])
     assert result.exit_code == 2 and words in result.output, result.output
+    assert list(tmp_path.glob("areas.*")) == []  # nothing half-written is left
 
 
 @pytest.fixture
