@@ -102,9 +102,18 @@ def tag(text: str, gazetteer: Gazetteer, *, breaks: frozenset[int] = frozenset()
     end_all = tail.start() if tail else n
     last = pos
     for m in NUMBERED.finditer(text, pos, end_all):
+        kind = m.lastgroup or ""
+        if (
+            kind == "bare"
+            and m.start() > last
+            and m.end() < end_all
+            and m[0].isdigit()
+            and text[m.end()] not in _UNIT_AFTER_NUMBER
+            and not ROAD_TAIL.search(text, last, m.start())
+        ):
+            continue  # a number inside a name (莫泰000酒店, 解放军000医院)
         if m.start() > last:
             _chunk(text, last, m.start(), gazetteer, state)
-        kind = m.lastgroup or ""
         before = len(state.out)
         _numbered(kind, m.start(), m.end(), m.end() == end_all, text, state)
         # An unlabelled number that runs into a name belongs to it (00班, 000病区, 0号库).
@@ -309,6 +318,8 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
                 continue
         elif kind == "poi":
             single = m.end() - m.start() == 1
+            if single and text[m.start() : m.start() + 2] in _WORD_AFTER_ENDING:
+                continue  # 城市, 庭院, 府邸, 厂房: the ending starts a longer word
             if single:
                 nxt = SUFFIX.match(text, m.end(), b)
                 if nxt and nxt.lastgroup == "poi" and nxt.end() - nxt.start() > 1:
@@ -335,6 +346,8 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
         _piece(text, kind, start, end, state)
 
 
+_UNIT_AFTER_NUMBER = frozenset("班档信标仓库厂车柜号")
+_WORD_AFTER_ENDING = frozenset(("城市", "庭院", "府邸", "厂房", "店铺", "城区", "苑区"))
 _RESTART = frozenset(("prov", "city"))
 _RESTART_HINT = re.compile("[省市州盟]|自治区|地区")
 
