@@ -19,9 +19,11 @@ drives this mix:
 The load is open-loop: request *i* is due at ``start + i / rate`` whatever happened to earlier
 ones, and its latency is counted from that due time, so a slow server cannot hide queueing
 behind a waiting client (no coordinated omission). ``client_lag_ms`` says how late the
-generator itself sent requests: when its p99 is more than a few ms the generator, not the
+generator itself started requests (before any wait for a free connection, which counts as
+latency): when its p99 is more than a few ms the generator, not the
 server, was the limit (run with more ``--clients`` or on another machine). Requests are sent
-by ``--clients`` processes, each an asyncio loop of httpx with a bounded connection pool.
+by ``--clients`` processes, each an asyncio loop over a bounded pool of keep-alive
+connections (answers parsed by httptools, as in uvicorn).
 
 After ``--warmup`` seconds of the same load (not measured) the server's RSS (supervisor and
 workers, by psutil) is taken; again at the end. Targets (issue 6): at 1,000 req/s p99 <= 50 ms,
@@ -43,9 +45,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
+import httptools
 import httpx
 import numpy as np
 import orjson
@@ -162,14 +165,69 @@ def server_rss_mb(server: psutil.Process) -> float:
 
 
 # -- the load generator --------------------------------------------------------------------------
+class _Connection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection, one request at a time; responses parsed by httptools.
+
+    httpx's async pool could not keep up: sending 200 req/s to ``/healthz`` it reported
+    seconds of latency where ``wrk`` got 580 req/s from the same server. The generator must
+    cost far less than the server it measures, so requests are pre-encoded bytes written to a
+    socket and answers are parsed by the same C parser uvicorn uses.
+    """
+
+    def __init__(self) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.answer: asyncio.Future[int] | None = None
+        self.closed = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not subclasses of asyncio.Transport, but behave as one.
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self._answer(0)
+            self.close()
+
+    def on_message_complete(self) -> None:  # called by the parser
+        self._answer(self.parser.get_status_code())
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._answer(0)
+
+    def _answer(self, status: int) -> None:
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_result(status)
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    async def send(self, raw: bytes) -> int:
+        assert self.transport is not None
+        self.answer = asyncio.get_running_loop().create_future()
+        self.transport.write(raw)
+        return await self.answer
+
+
+def encode(request: Request, key: str) -> tuple[int, bytes]:
+    kind, method, path, body = request
+    length = len(body or b"")
+    head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n")  # fmt: skip
+    return kind, head.encode() + (body or b"")
+
+
 def _client(job: dict[str, Any]) -> np.ndarray:
     """One generator process: sends its share of the arrivals; rows of (kind, status, ms, lag)."""
-    try:
+    with suppress(ImportError):
         import uvloop
 
         uvloop.install()
-    except ImportError:
-        pass
     return asyncio.run(_arrivals(**job))
 
 
@@ -177,33 +235,53 @@ async def _arrivals(
     base: str, key: str, requests: list[Request], start: float, rate: float, seconds: float,
     index: int, clients: int, connections: int,
 ) -> np.ndarray:  # fmt: skip
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    loop = asyncio.get_running_loop()
+    host, port = base.removeprefix("http://").split(":")
+    encoded = [encode(r, key) for r in requests]
+    idle: asyncio.Queue[_Connection] = asyncio.Queue()
+    opened = 0
     rows: list[tuple[int, int, float, float]] = []
-    headers = {"X-API-Key": key, "Content-Type": "application/json"}
 
-    async def send(http: httpx.AsyncClient, request: Request, due: float) -> None:
-        kind, method, path, body = request
-        sent = time.monotonic()
+    async def connection() -> _Connection:
+        nonlocal opened
+        if idle.empty() and opened < connections:
+            opened += 1
+            try:
+                return (await loop.create_connection(_Connection, host, int(port)))[1]
+            except OSError:
+                opened -= 1
+                raise
+        return await idle.get()  # all busy: wait, and the wait counts in the latency
+
+    async def send(kind: int, raw: bytes, due: float) -> None:
+        nonlocal opened
+        started, status, conn = time.monotonic(), 0, None
         try:
-            response = await http.request(method, path, content=body)
-            status = response.status_code
-        except httpx.HTTPError:
-            status = 0  # timeout or dropped connection: an error like a 5xx
-        rows.append((kind, status, (time.monotonic() - due) * 1e3, (sent - due) * 1e3))
+            conn = await asyncio.wait_for(connection(), 10.0)
+            status = await asyncio.wait_for(conn.send(raw), 10.0)
+        except (OSError, TimeoutError):
+            status = 0  # no connection, or no answer in 10 s: an error like a 5xx
+        if conn is not None:
+            if status == 0 or conn.closed:
+                conn.close()
+                opened -= 1
+            else:
+                idle.put_nowait(conn)
+        rows.append((kind, status, (time.monotonic() - due) * 1e3, (started - due) * 1e3))
 
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits,
-                                 timeout=10.0) as http:  # fmt: skip
-        tasks: set[asyncio.Task[None]] = set()
-        for i in range(index, int(seconds * rate), clients):
-            due = start + i / rate
-            delay = due - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            task = asyncio.create_task(send(http, requests[i % len(requests)], due))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-        if tasks:
-            await asyncio.wait(tasks)
+    tasks: set[asyncio.Task[None]] = set()
+    for i in range(index, int(seconds * rate), clients):
+        due = start + i / rate
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(send(*encoded[i % len(encoded)], due))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.wait(tasks)
+    while not idle.empty():
+        idle.get_nowait().close()
     return np.array(rows, dtype=np.float64).reshape(-1, 4)
 
 
@@ -293,7 +371,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "load_average": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
             "targets": TARGETS,
         }  # fmt: skip
-        result["targets_met"] = (
+        # The targets are stated at 1,000 req/s: a slower run says nothing about them.
+        result["targets_met"] = args.rate >= TARGETS["rate"] and (
             result["achieved_rate"] >= 0.98 * args.rate
             and result["latency_from_due_time"]["all"].get("p99_ms", 0) <= TARGETS["p99_ms"]
             and result["errors"]["rate"] <= TARGETS["error_rate"]
