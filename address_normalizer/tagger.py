@@ -22,6 +22,7 @@ from .lexicon import (
     NOISE_HEAD,
     NOISE_TAIL,
     NUMBERED,
+    NUMERAL,
     POI_COMPLETION,
     POI_END,
     ROAD_TAIL,
@@ -112,6 +113,8 @@ def tag(text: str, gazetteer: Gazetteer, *, breaks: frozenset[int] = frozenset()
             and not ROAD_TAIL.search(text, last, m.start())
         ):
             continue  # a number inside a name (莫泰000酒店, 解放军000医院)
+        if kind == "lane" and m.start() > last and m[0][0] in NUMERAL and text[m.start() - 1] > "~":
+            continue  # 金竹八巷, 南四巷: a Chinese ordinal inside a lane's name
         if m.start() > last:
             _chunk(text, last, m.start(), gazetteer, state)
         before = len(state.out)
@@ -421,10 +424,10 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
     if kind in ("town", "community"):
         start = _admin_heads(text, start, end, state)
         word = text[start:end]
-        village = kind == "community" and word[-1] == "村" and len(word) >= 6
+        village = kind == "community" and word[-1] == "村" and len(word) >= 5
         if village and word[-3:-1] not in _VILLAGE_KIND:
-            # 石婆桥 + 凤亭村, 京溪 + 麒麟岗村: a place name heads the village name.
-            keep = 3 if len(word) == 6 else 4
+            # 石婆桥 + 凤亭村, 吴店 + 新民村: a place name heads the village name.
+            keep = 3 if len(word) <= 6 else 4
             lead = "community" if state.last() in ("town", "community") else "town"
             state.emit(lead, start, end - keep)
             start = end - keep
