@@ -524,6 +524,16 @@ def _settle(text: str, state: _State) -> None:
             # 金川弄 + 村, 楼下 + 村: the suffix makes the previous name a village.
             merged[-1] = ("community", merged[-1][1], end)
             continue
+        if (
+            word[-1] in "组队社"
+            and 2 <= len(word) <= 7
+            and merged
+            and merged[-1][0] == "community"
+            and merged[-1][2] == start
+        ):
+            # 保义村 + 连丰组, 谷贝村 + 藤南队: a named group of the village.
+            merged.append(("village_group", start, end))
+            continue
         village = word[-1] == "村" and 2 <= len(word) <= 5 and not word.endswith("新村")
         if label in ("poi", "subpoi") and village:
             label = "community"  # 陶村, 翁埠村 (X新村 is mostly a housing estate)
