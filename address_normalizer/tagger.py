@@ -293,6 +293,8 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
         kind = m.lastgroup or ""
         body = m.start() - cur
         if kind == "road":
+            if text[m.end() : m.end() + 1] == "村":
+                continue  # 谢家路村, 长巷村: a village named after a road
             if body == 0 and pieces and pieces[-1][0] == "poi" and pieces[-1][2] == cur:
                 # 花园 + 路 → 花园路: the suffix turns the previous piece into a road name.
                 start = pieces.pop()[1]
@@ -393,6 +395,8 @@ def _road_keep(word: str) -> int:
     """
     tail = ROAD_TAIL.search(word)
     suffix = len(tail.group(0)) if tail else 1
+    if word.endswith(("步行街", "商业街")):
+        suffix = 3  # 银泰步行街: the street is named after the place
     infix = 0
     while infix < 2 and word[-suffix - infix - 1] in _ROAD_INFIX:
         infix += 1
