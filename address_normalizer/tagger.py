@@ -472,6 +472,7 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
     state.emit(kind, start, end)
 
 
+_NOT_VILLAGE_END = frozenset("区院宫局所部馆站厂店园")
 _VILLAGE_KIND = frozenset(("行政", "自然"))
 _LEVEL_CHAR = {"省": "prov", "市": "city", "县": "district", "区": "district"}
 
@@ -514,6 +515,7 @@ def _settle(text: str, state: _State) -> None:
         if (
             prev in _VILLAGE_BEFORE
             and 2 <= end - start <= 4
+            and text[end - 1] not in _NOT_VILLAGE_END
             and (
                 (nxt in _VILLAGE_AFTER and out[i + 1][1] - end <= 1)
                 and (nxt in ("road", "village_group") or text[out[i + 1][2] - 1] == "号")
