@@ -35,9 +35,9 @@ from geo.editing import (
     plan_retire,
     plan_split,
 )
-from geo.errors import InvalidInputError, VersionMismatchError
+from geo.errors import InvalidInputError, PreconditionRequiredError, VersionMismatchError
 from geo.levels import level_of_code
-from geo.records import NewArea
+from geo.records import AreaRecord, NewArea
 from geo.stores import Store
 from geo.stores.editing import EditOutcome
 
@@ -76,6 +76,24 @@ def _preview_body(outcome: EditOutcome) -> dict[str, Any]:
 def _check_scope(key: ApiKey, plan: EditPlan) -> None:
     for code in plan.touched:
         require_in_scope(key, code)
+
+
+def _expected_versions(
+    current: list[AreaRecord], sent: dict[str, int], *, preview: bool
+) -> dict[str, int]:
+    """The versions a multi-area write is based on: every area's, as If-Match is for one.
+
+    A preview may leave them out (it reads the current versions); a commit may not, or an
+    edit of a neighbour saved in between would be silently overwritten.
+    """
+    missing = [a.code for a in current if a.code not in sent]
+    if missing and not preview:
+        raise PreconditionRequiredError(
+            f"send the version of every area you edit; missing: {', '.join(missing)}",
+            field="versions",
+            details={"missing": missing},
+        )
+    return {a.code: sent.get(a.code, a.version) for a in current}
 
 
 def _run(store: Store, key: ApiKey, plan: EditPlan, options: EditOptions, *, preview: bool,
@@ -173,6 +191,10 @@ def split_area(body: SplitRequest, key: Editor, store: StoreDep) -> JSONResponse
     current = store.get_area(body.code)
     line = geometry_from(body.line, field="line")
     used = store.codes_ever_used(current.parent_code or "")
+    if body.version is None and not body.preview:
+        raise PreconditionRequiredError(
+            "send the version you split (the ETag of GET /v1/areas/{code})", field="version"
+        )
     plan = plan_split(current, line, expected_version=body.version or current.version,
                       used_codes=used)  # fmt: skip
     return _run(store, key, plan, body, preview=body.preview)
@@ -184,7 +206,7 @@ def merge_areas(body: MergeRequest, key: Editor, store: StoreDep) -> JSONRespons
     for index, code in enumerate(body.codes):
         level_of_code(code, field=f"codes[{index}]")
     current = [store.get_area(c) for c in body.codes]
-    versions = {a.code: body.versions.get(a.code, a.version) for a in current}
+    versions = _expected_versions(current, body.versions, preview=body.preview)
     plan = plan_merge(current, expected_versions=versions, name=body.name)
     return _run(store, key, plan, body, preview=body.preview)
 
@@ -195,7 +217,7 @@ def move_boundary(body: BoundaryRequest, key: Editor, store: StoreDep) -> JSONRe
     for index, code in enumerate(body.codes):
         level_of_code(code, field=f"codes[{index}]")
     first, second = (store.get_area(c) for c in body.codes)
-    versions = {a.code: body.versions.get(a.code, a.version) for a in (first, second)}
+    versions = _expected_versions([first, second], body.versions, preview=body.preview)
     geometry = geometry_from(body.geometry, field="geometry")
     plan = plan_move_boundary(first, second, geometry, expected_versions=versions)
     return _run(store, key, plan, body, preview=body.preview)

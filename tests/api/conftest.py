@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.schemas import ErrorBody
 from api.settings import Settings
 from geo.access import Role
 from geo.stores import Store
@@ -20,6 +22,14 @@ from geo.stores import Store
 
 def settings_for(store: Store, tmp_path: Path, **overrides: object) -> Settings:
     return Settings(database_url=store.url, data_dir=tmp_path, _env_file=None, **overrides)  # type: ignore[call-arg,arg-type]
+
+
+def assert_error(response: Any, status: int, field: str) -> ErrorBody:
+    """The answer is the documented error shape, with this status, naming this field."""
+    assert response.status_code == status, response.text
+    body = ErrorBody.model_validate(response.json())
+    assert body.error.details["field"] == field, body
+    return body
 
 
 def admin_client(store: Store, settings: Settings) -> TestClient:

@@ -10,9 +10,9 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from api.schemas import AreaCollection, AreaFeature, ErrorBody
+from api.schemas import AreaCollection, AreaFeature
 from geo.stores import Store
-from tests.api.conftest import admin_client, settings_for
+from tests.api.conftest import admin_client, assert_error, settings_for
 
 SOURCES = Path(__file__).parents[2] / "sample_data" / "jiaxing"
 
@@ -33,12 +33,6 @@ def collection(client: TestClient, query: str) -> AreaCollection:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/geo+json"
     return AreaCollection.model_validate(response.json())
-
-
-def assert_error(response, status: int, field: str) -> None:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    body = ErrorBody.model_validate(response.json())
-    assert body.error.details["field"] == field, body
 
 
 def test_districts_are_the_seven_real_ones(client: TestClient) -> None:

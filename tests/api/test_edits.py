@@ -16,7 +16,7 @@ from geo.levels import Level
 from geo.records import NewArea
 from geo.stores import Store
 from tests import awkward
-from tests.api.conftest import settings_for
+from tests.api.conftest import assert_error, settings_for
 
 X0, Y0 = 120.70, 30.70
 SEED = [
@@ -131,10 +131,22 @@ def test_split_merge_and_revert_round_trip(http: TestClient, store: Store) -> No
     preview = http.post("/v1/areas/split", json={"code": "330402007", "line": line, "reason": "r",
                                                   "preview": True}).json()  # fmt: skip
     assert [a["properties"]["code"] for a in preview["areas"]] == ["330402009", "330402010"]
-    split = http.post("/v1/areas/split", json={"code": "330402007", "line": line, "reason": "grew"})
+    unguarded = http.post("/v1/areas/split", json={"code": "330402007", "line": line,
+                                                    "reason": "grew"})  # fmt: skip
+    assert_error(unguarded, 428, "version")
+    version = http.get("/v1/areas/330402007").json()["properties"]["version"]
+    split = http.post("/v1/areas/split", json={"code": "330402007", "line": line, "reason": "grew",
+                                                "version": version})  # fmt: skip
     assert split.status_code == 200, split.text
+    parts = {a["properties"]["code"]: split.json()["version"] for a in split.json()["areas"]}
+    unguarded = http.post("/v1/areas/merge", json={"codes": ["330402009", "330402010"],
+                                                    "versions": {"330402009": parts["330402009"]},
+                                                    "reason": "back"})  # fmt: skip
+    assert_error(unguarded, 428, "versions")
+    assert unguarded.json()["error"]["details"]["missing"] == ["330402010"]
     merged = http.post("/v1/areas/merge", json={"codes": ["330402009", "330402010"],
-                                                 "name": "建设街道", "reason": "back"})  # fmt: skip
+                                                 "versions": parts, "name": "建设街道",
+                                                 "reason": "back"})  # fmt: skip
     assert merged.status_code == 200 and merged.json()["retired"] == ["330402010"]
     undo = http.post(
         f"/v1/changesets/{merged.json()['changeset']['id']}/revert", json={"reason": "oops"}
@@ -149,6 +161,10 @@ def test_split_merge_and_revert_round_trip(http: TestClient, store: Store) -> No
 def test_moving_a_shared_boundary(http: TestClient) -> None:
     body = {"codes": ["330402007", "330402008"], "reason": "road moved",
             "geometry": mapping(shapely.box(X0, Y0, X0 + 0.06, Y0 + 0.1))}  # fmt: skip
+    assert http.post("/v1/areas/boundary", json=body | {"preview": True}).status_code == 200
+    assert_error(http.post("/v1/areas/boundary", json=body), 428, "versions")
+    body["versions"] = {c: http.get(f"/v1/areas/{c}").json()["properties"]["version"]
+                        for c in body["codes"]}  # fmt: skip
     answer = http.post("/v1/areas/boundary", json=body)
     assert answer.status_code == 200, answer.text
     east = shapely.geometry.shape(http.get("/v1/areas/330402008").json()["geometry"])

@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
 from api.report_schemas import BatchOut, ReportList, ReportOut
-from api.schemas import ErrorBody
 from geo.access import Role
 from geo.crs import wgs84_to_gcj02
 from geo.schema import report_events, reports
 from geo.stores import Store
+from tests.api.conftest import assert_error
 
 FIELDS = {"areas": ["grid", "community"]}
 
@@ -56,11 +56,6 @@ def key(store: Store, role: Role, scope: str | None = None) -> dict[str, str]:
 
 def total(http: TestClient) -> int:
     return int(http.get("/v1/reports", params={"limit": 1}).json()["total"])
-
-
-def assert_error(response: Any, status: int, field: str) -> None:
-    assert response.status_code == status, response.text
-    assert ErrorBody.model_validate(response.json()).error.details["field"] == field
 
 
 def test_a_gcj02_point_lands_in_its_grid(http: TestClient, places: Any) -> None:

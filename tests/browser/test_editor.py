@@ -80,25 +80,44 @@ def test_an_editor_moves_a_grid_boundary_end_to_end(
         page.wait_for_selector("#work:not([hidden])")
         page.fill("#code", GRID_A)
         page.click("#load")
-        page.wait_for_selector("#current:not(:empty)")
-        page.wait_for_selector(".marker-icon:not(.marker-icon-middle)")
-        # The grid's north-east corner lies on the edge it shares with grid B: drag it east.
-        corner = page.evaluate(
-            "([lat, lon]) => {"
-            " const p = window.onemapEditor.map.latLngToContainerPoint([lat, lon]);"
-            " const r = document.getElementById('map').getBoundingClientRect();"
-            " return [p.x + r.left, p.y + r.top]; }",
-            [Y0 + D, X0 + D],
-        )
-        page.mouse.move(corner[0], corner[1])
-        page.mouse.down()
-        page.mouse.move(corner[0] + 30, corner[1] + 5, steps=8)
-        page.mouse.up()
-        page.fill("#neighbour", GRID_B)
         page.fill("#reason", "新建小区, 边界东移")
-        page.click("#preview")
-        page.wait_for_selector("#status.ok >> text=预览通过")
-        assert "影响" in page.inner_text("#impact")
+
+        def drag_shared_corner() -> None:
+            page.wait_for_selector("#status.ok >> text=已载入")
+            page.wait_for_selector(".marker-icon:not(.marker-icon-middle)")
+            # The grid's north-east corner lies on the edge it shares with grid B: drag it east.
+            corner = page.evaluate(
+                "([lat, lon]) => {"
+                " const p = window.onemapEditor.map.latLngToContainerPoint([lat, lon]);"
+                " const r = document.getElementById('map').getBoundingClientRect();"
+                " return [p.x + r.left, p.y + r.top]; }",
+                [Y0 + D, X0 + D],
+            )
+            page.mouse.move(corner[0], corner[1])
+            page.mouse.down()
+            page.mouse.move(corner[0] + 30, corner[1] + 5, steps=8)
+            page.mouse.up()
+            page.fill("#neighbour", GRID_B)
+            page.click("#preview")
+            page.wait_for_selector("#status.ok >> text=预览通过")
+            assert "影响" in page.inner_text("#impact")
+
+        drag_shared_corner()
+        # Someone else renames the neighbour between this editor's preview and save: the save
+        # is refused (412) rather than overwriting it, and nothing of this edit is stored.
+        renamed = httpx.put(
+            f"{base}/v1/areas/{GRID_B}",
+            headers={"X-API-Key": key, "If-Match": f'"{store.get_area(GRID_B).version}"'},
+            json={"feature": {"type": "Feature", "geometry": None,
+                              "properties": {"name": "百福弄社区第2网格(新)"}},
+                  "reason": "更名"},
+        )  # fmt: skip
+        assert renamed.status_code == 200, renamed.text
+        page.click("#save")
+        page.wait_for_selector("#status.error >> text=区域已被他人修改")
+        assert store.get_area(GRID_A).version == before_a.version
+        page.click("#load")
+        drag_shared_corner()
         page.click("#save")
         page.wait_for_selector("#status.ok >> text=已保存")
         page.click("#history")
@@ -109,6 +128,7 @@ def test_an_editor_moves_a_grid_boundary_end_to_end(
     assert outside == [] and failed == []
     after_a, after_b = store.get_area(GRID_A), store.get_area(GRID_B)
     assert after_a.version > before_a.version and after_b.version == after_a.version
+    assert after_b.name == "百福弄社区第2网格(新)"
     assert after_a.geometry.area > before_a.geometry.area
     assert abs(after_a.geometry.area + after_b.geometry.area - 2 * D * D) < 1e-12
     assert store.list_changesets().items[0].reason == "新建小区, 边界东移"

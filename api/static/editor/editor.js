@@ -8,7 +8,7 @@
   const context = L.layerGroup().addTo(map);
   const problemsLayer = L.layerGroup().addTo(map);
   const historyLayer = L.layerGroup().addTo(map);
-  const state = { key: sessionStorage.getItem("onemap-editor-key"), area: null, etag: null, layer: null };
+  const state = { key: sessionStorage.getItem("onemap-editor-key"), area: null, etag: null, layer: null, neighbourVersions: {} };
   window.onemapEditor = { map: map, state: state };
 
   function status(text, kind) {
@@ -55,7 +55,10 @@
       style: { color: "#607d8b", weight: 1, fillOpacity: 0.05 },
       onEachFeature: (feature, layer) => {
         layer.bindTooltip(feature.properties.name + " " + feature.properties.code);
-        layer.on("click", () => { $("neighbour").value = feature.properties.code; });
+        layer.on("click", () => {
+          $("neighbour").value = feature.properties.code;
+          state.neighbourVersions[feature.properties.code] = feature.properties.version;
+        });
       },
     }).addTo(context);
   }
@@ -65,7 +68,7 @@
     $("problems").textContent = ""; $("impact").textContent = ""; $("versions").textContent = "";
     const answer = await api("GET", "/v1/areas/" + encodeURIComponent(code));
     if (answer.status !== 200) { status(errorText(answer), "error"); return; }
-    state.area = answer.data; state.etag = answer.etag;
+    state.area = answer.data; state.etag = answer.etag; state.neighbourVersions = {};
     const props = state.area.properties;
     if (props.parent_code) {
       const siblings = await api("GET", "/v1/areas?parent=" + props.parent_code + "&level=" + props.level + "&limit=2000");
@@ -109,7 +112,21 @@
     $("impact").textContent = "影响: " + addresses + " 个标准地址, " + micro + " 个微网格改变归属; 面积变化 " + change;
   }
 
-  function editRequest(previewOnly) {
+  // Every area a write touches goes with the version the editor saw, so a neighbour saved by
+  // someone else in between is a 412, never silently overwritten.
+  // A neighbour typed rather than clicked is read once, at its first preview, and that version
+  // is the one the save is checked against.
+  async function versionsOf(code, neighbour) {
+    if (!(neighbour in state.neighbourVersions)) {
+      const answer = await api("GET", "/v1/areas/" + encodeURIComponent(neighbour));
+      if (answer.status === 200) { state.neighbourVersions[neighbour] = answer.data.properties.version; }
+    }
+    const versions = { [code]: state.area.properties.version };
+    if (neighbour in state.neighbourVersions) { versions[neighbour] = state.neighbourVersions[neighbour]; }
+    return versions;
+  }
+
+  async function editRequest(previewOnly) {
     const code = state.area.properties.code;
     const neighbour = $("neighbour").value.trim();
     const reason = $("reason").value.trim() || "边界调整";
@@ -117,7 +134,7 @@
     if (neighbour) {
       const body = { codes: [code, neighbour], geometry: editedGeometry(), reason: reason,
         adjust_neighbours: adjust, preview: previewOnly,
-        versions: { [code]: state.area.properties.version } };
+        versions: await versionsOf(code, neighbour) };
       return api("POST", "/v1/areas/boundary", body);
     }
     const body = { feature: { type: "Feature", geometry: editedGeometry(), properties: {} },
@@ -175,8 +192,16 @@
   $("merge").addEventListener("click", async () => {
     const neighbour = $("neighbour").value.trim();
     if (!state.area || !neighbour) { status("先点击地图选择相邻区域", "error"); return; }
-    const body = { codes: [state.area.properties.code, neighbour], reason: $("reason").value || "合并" };
+    const code = state.area.properties.code;
+    const body = { codes: [code, neighbour], reason: $("reason").value || "合并",
+      versions: await versionsOf(code, neighbour), preview: true };
+    const preview = await api("POST", "/v1/areas/merge", body);
+    if (preview.status !== 200) { status(errorText(preview), "error"); return; }
+    showOutcome(preview.data);
+    if (!preview.data.ok || !window.confirm("与 " + neighbour + " 合并, 确认?")) { return; }
+    body.preview = false;
     const answer = await api("POST", "/v1/areas/merge", body);
+    if (answer.status === 412) { status("区域已被他人修改, 请重新载入: " + errorText(answer), "error"); return; }
     if (answer.status !== 200) { status(errorText(answer), "error"); return; }
     status("已合并, 变更集 " + answer.data.changeset.id, "ok");
     await load(answer.data.areas[0].properties.code);
