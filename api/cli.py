@@ -160,9 +160,11 @@ def _serve(settings: Settings, *, admin_key: str | None = None) -> None:
     logging.basicConfig(level=logging.INFO)
     if settings.workers > 1:
         uvicorn.run("api.app:app_from_env", factory=True, host=settings.host, port=settings.port,
-                    workers=settings.workers, log_level="info")  # fmt: skip
+                    workers=settings.workers, log_level="info",
+                    access_log=settings.access_log)  # fmt: skip
     else:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                    log_level="info", access_log=settings.access_log)  # fmt: skip
 
 
 @app.command()

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
+    access_log: bool = Field(
+        default=True,
+        description="log every request (one line each); turn off behind a proxy that logs, "
+        "or at dispatch rates where the line costs measurable CPU",
+    )
     migrate_on_start: bool = Field(
         default=True, description="run the Alembic migrations when the service starts"
     )
