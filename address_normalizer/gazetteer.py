@@ -159,6 +159,10 @@ class Gazetteer:
         """All places a surface form can mean, best first."""
         return self._forms.get(form, [])
 
+    def may_start(self, text: str, start: int) -> bool:
+        """Whether some surface form begins with the two characters at ``start`` (cheap)."""
+        return text[start : start + 2] in self._heads
+
     def match(self, text: str, start: int) -> Iterator[tuple[int, Place]]:
         """``(end, place)`` for every surface form starting at ``start``, longest first."""
         lengths = self._heads.get(text[start : start + 2])

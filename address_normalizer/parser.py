@@ -56,6 +56,8 @@ _SEPARATORS = frozenset(" \t_,，、;；/|\u3000")
 
 def _breaks(text: str, offsets: list[int]) -> frozenset[int]:
     """Cleaned-text positions where the caller typed a separator between two characters."""
+    if len(offsets) == len(text):
+        return frozenset()  # nothing was dropped, so nothing separated
     return frozenset(
         i
         for i in range(1, len(offsets))

@@ -359,14 +359,17 @@ _RESTART_HINT = re.compile("[省市州盟]|自治区|地区")
 
 def _admin_inside(text: str, a: int, b: int, gazetteer: Gazetteer) -> int:
     """Start of a chain of two division names inside ``text[a:b]`` (浙江省 + 杭州市), or 0."""
-    if not _RESTART_HINT.search(text, a + 3, b):
-        return 0  # full province and city names end in one of these characters
-    for p in range(a + 1, b - 4):
-        for end, place in gazetteer.match(text, p):
-            if place.short or place.level not in _RESTART or end - p < 3:
+    for hint in _RESTART_HINT.finditer(text, a + 3, b):
+        # A full province or city name ends at ``hint.end()``; try where it may start.
+        name_end = hint.end()
+        for p in range(max(a + 1, name_end - 9), name_end - 2):
+            if not gazetteer.may_start(text, p):
                 continue
-            if next(gazetteer.match(text, end), None):
-                return p
+            for end, place in gazetteer.match(text, p):
+                if end != name_end or place.short or place.level not in _RESTART:
+                    continue
+                if next(gazetteer.match(text, end), None):
+                    return p
     return 0
 
 
@@ -472,6 +475,7 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
     state.emit(kind, start, end)
 
 
+_VILLAGE_CHARS = re.compile("[村组队社]")
 _NOT_VILLAGE_END = frozenset("区院宫局所部馆站厂店园")
 _VILLAGE_KIND = frozenset(("行政", "自然"))
 _LEVEL_CHAR = {"省": "prov", "市": "city", "县": "district", "区": "district"}
@@ -500,6 +504,32 @@ def _devzone_start(text: str, start: int, end: int, state: _State) -> int:
     return start
 
 
+def _villages(text: str, out: list[Span]) -> None:
+    """Village names, their named groups and a lone 村 closing the name before it."""
+    merged: list[Span] = []
+    for label, start, end in out:
+        word = text[start:end]
+        if word == "村" and merged and merged[-1][2] == start:
+            # 金川弄 + 村, 楼下 + 村: the suffix makes the previous name a village.
+            merged[-1] = ("community", merged[-1][1], end)
+            continue
+        if (
+            word[-1] in "组队社"
+            and 2 <= len(word) <= 7
+            and merged
+            and merged[-1][0] == "community"
+            and merged[-1][2] == start
+        ):
+            # 保义村 + 连丰组, 谷贝村 + 藤南队: a named group of the village.
+            merged.append(("village_group", start, end))
+            continue
+        village = word[-1] == "村" and 2 <= len(word) <= 5 and not word.endswith("新村")
+        if label in ("poi", "subpoi") and village:
+            label = "community"  # 陶村, 翁埠村 (X新村 is mostly a housing estate)
+        merged.append((label, start, end))
+    out[:] = merged
+
+
 def _settle(text: str, state: _State) -> None:
     """Relabel bare names by their neighbours once the whole address is labelled.
 
@@ -523,28 +553,8 @@ def _settle(text: str, state: _State) -> None:
             and out[i - 1][2] == start
         ):
             out[i] = ("community", start, end)
-    merged: list[Span] = []
-    for label, start, end in out:
-        word = text[start:end]
-        if word == "村" and merged and merged[-1][2] == start:
-            # 金川弄 + 村, 楼下 + 村: the suffix makes the previous name a village.
-            merged[-1] = ("community", merged[-1][1], end)
-            continue
-        if (
-            word[-1] in "组队社"
-            and 2 <= len(word) <= 7
-            and merged
-            and merged[-1][0] == "community"
-            and merged[-1][2] == start
-        ):
-            # 保义村 + 连丰组, 谷贝村 + 藤南队: a named group of the village.
-            merged.append(("village_group", start, end))
-            continue
-        village = word[-1] == "村" and 2 <= len(word) <= 5 and not word.endswith("新村")
-        if label in ("poi", "subpoi") and village:
-            label = "community"  # 陶村, 翁埠村 (X新村 is mostly a housing estate)
-        merged.append((label, start, end))
-    out[:] = merged
+    if _VILLAGE_CHARS.search(text):
+        _villages(text, out)
     seen = False
     for i, (label, start, end) in enumerate(out):
         if label == "subpoi" and not seen:
