@@ -9,6 +9,7 @@ poll.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
@@ -42,7 +43,7 @@ from geo.geocode_service import GeocoderHolder
 from geo.geocoding import Geocoder, Match
 from geo.records import AddressRecord
 from geo.stores import Store
-from geo.stores.addresses import AddressQuery
+from geo.stores.addresses import AddressQuery, AreaLabel
 
 __all__ = ["router", "start_geocoder"]
 
@@ -128,11 +129,16 @@ def geocode(request: Request, body: GeocodeRequest, key: Dispatcher) -> dict[str
     Below the confidence threshold the answer is `resolved: false` with `address`, `point`
     and `areas` null and the candidates listed: the service never guesses silently.
     `grid_confidence` is the calibrated probability that the answer's grid is right, what
-    dispatch depends on; `confidence` that the exact standard address is.
+    dispatch depends on; `confidence` that the exact standard address is. A scoped key gets
+    403 (naming `address`) when the best answer lies outside its subtree, and candidates
+    from inside it only.
     """
     geocoder = current_geocoder(request)
     result = _text_call(lambda text: geocoder.geocode(text, limit=body.limit), body.address)
     best = result.best
+    if best is not None:
+        check_address_scope(key, best.areas, field="address")
+    candidates = [m for m in result.candidates if in_scope(key, m.areas)]
     return {
         "resolved": result.resolved,
         "normalized": result.normalized,
@@ -142,7 +148,7 @@ def geocode(request: Request, body: GeocodeRequest, key: Dispatcher) -> dict[str
         "address": _match(best) if best else None,
         "point": {"lon": best.lon, "lat": best.lat} if best else None,
         "areas": chain_model(best.areas) if best else None,
-        "candidates": [_match(m) for m in result.candidates],
+        "candidates": [_match(m) for m in candidates],
         "version": result.version,
     }
 
@@ -158,13 +164,23 @@ def reverse(
         float | None, Query(gt=0, le=100_000, description="farther addresses are not offered")
     ] = None,
 ) -> dict[str, Any]:
-    """The nearest standard address to a point (with its distance) and the point's areas."""
+    """The nearest standard address to a point (with its distance) and the point's areas.
+
+    A scoped key is refused a point outside its subtree (403 naming `lon`, as locate does),
+    and is never offered an address across its scope's edge.
+    """
     source = Crs.parse(crs)
     if source is not Crs.WGS84 and source is not Crs.CGCS2000:
         lon, lat = convert_point(lon, lat, src=source, dst=Crs.CGCS2000)
     result = current_geocoder(request).reverse(lon, lat, max_distance_m=max_distance_m)
+    if key.scope is not None and not in_scope(key, result.areas):
+        raise ForbiddenError(f"point ({lon}, {lat}) lies outside this key's scope {key.scope}",
+                             field="lon", details={"scope": key.scope})  # fmt: skip
+    nearest = result.address
+    if nearest is not None and not in_scope(key, nearest.areas):
+        nearest = None  # the nearest address is across the scope's edge: not this key's to read
     return {
-        "address": _match(result.address) if result.address else None,
+        "address": _match(nearest) if nearest else None,
         "areas": chain_model(result.areas),
         "covered": result.covered,
         "version": result.version,
@@ -294,13 +310,24 @@ def _scope_for_listing(key: ApiKey, area: str | None) -> str | None:
     return key.scope
 
 
-def check_address_scope(key: ApiKey, areas: dict[str, str | None]) -> None:
-    """Refuse an address none of whose areas lies inside the key's scope."""
+def in_scope(key: ApiKey, areas: Mapping[str, str | AreaLabel | None]) -> bool:
+    """Whether some area of a chain lies inside the key's scope (always, for an unscoped key).
+
+    The chain is a stored record's (codes) or a geocoder match's (labels with their codes).
+    """
     if key.scope is None:
-        return
-    if not any(code is not None and key.covers(code) for code in areas.values()):
+        return True
+    codes = (a.code if isinstance(a, AreaLabel) else a for a in areas.values())
+    return any(code is not None and key.covers(code) for code in codes)
+
+
+def check_address_scope(
+    key: ApiKey, areas: Mapping[str, str | AreaLabel | None], *, field: str = "id"
+) -> None:
+    """Refuse an address none of whose areas lies inside the key's scope."""
+    if not in_scope(key, areas):
         raise ForbiddenError(f"this address lies outside this key's scope {key.scope}",
-                             field="id")  # fmt: skip
+                             field=field)  # fmt: skip
 
 
 def address_items(store: Store, records: list[AddressRecord]) -> list[dict[str, Any]]:

@@ -218,6 +218,33 @@ def test_a_scoped_key_reads_only_its_subtree(
     assert http.get(f"/v1/addresses/{outside.id}", headers=headers).status_code == 403
 
 
+def test_a_scoped_dispatcher_geocodes_and_reverses_only_inside_its_subtree(
+    http: TestClient, city_store: Store, demo_city: SampleCity
+) -> None:
+    frame = demo_city.addresses
+    inside, outside = (
+        frame.iloc[2024],
+        frame.loc[frame["street"] != frame.iloc[2024]["street"]].iloc[0],
+    )
+    headers = key(city_store, Role.DISPATCHER, scope=inside["street"])
+    mine = http.post("/v1/geocode", json={"address": inside["full_text"]}, headers=headers)
+    assert mine.status_code == 200 and mine.json()["address"]["code"] == inside["code"]
+    theirs = http.post("/v1/geocode", json={"address": outside["full_text"]}, headers=headers)
+    assert theirs.status_code == 403 and field_of(theirs) == "address"
+    vague = GeocodeResponse.model_validate(
+        http.post("/v1/geocode", json={"address": "长水路", "limit": 20}, headers=headers).json()
+    )
+    assert all(c.areas.street is not None and c.areas.street.code == inside["street"]
+               for c in vague.candidates)  # fmt: skip
+    near = http.get(f"/v1/reverse?lon={inside['lon']}&lat={inside['lat']}&crs=cgcs2000",
+                    headers=headers)  # fmt: skip
+    assert near.status_code == 200 and near.json()["address"]["distance_m"] < 1
+    assert near.json()["address"]["areas"]["street"]["code"] == inside["street"]
+    far = http.get(f"/v1/reverse?lon={outside['lon']}&lat={outside['lat']}&crs=cgcs2000",
+                   headers=headers)  # fmt: skip
+    assert far.status_code == 403 and field_of(far) == "lon"
+
+
 def test_roles(http: TestClient, city_store: Store) -> None:
     viewer = key(city_store, Role.VIEWER)
     dispatcher = key(city_store, Role.DISPATCHER)
