@@ -23,7 +23,7 @@ BuildCancelledError
 
 from .calibration import Calibrator
 from .compare import Comparison, compare
-from .errors import MAX_LENGTH, AddressInputError, BuildCancelledError
+from .errors import MAX_LENGTH, AddressInputError, BuildCancelledError, check_typed_text, is_binary
 from .gazetteer import Gazetteer, national
 from .index import AddressIndex, Candidate
 from .normalize import normalize
@@ -43,7 +43,9 @@ __all__ = [
     "Gazetteer",
     "ParseResult",
     "StandardAddress",
+    "check_typed_text",
     "compare",
+    "is_binary",
     "national",
     "noisy_query",
     "normalize",

@@ -6,7 +6,12 @@ Python callers can catch it without importing this package.
 
 from __future__ import annotations
 
+import unicodedata
+
 MAX_LENGTH = 200
+# Control, surrogate, private-use and unassigned code points: what binary data decodes to,
+# never part of an address someone typed.
+_BINARY = frozenset({"Cc", "Cs", "Co", "Cn"})
 
 
 class AddressInputError(ValueError):
@@ -39,6 +44,29 @@ def check_text(value: object, field: str = "address") -> str:
     if len(value) > MAX_LENGTH:
         raise AddressInputError(f"{field} must be at most {MAX_LENGTH} characters", field)
     return value
+
+
+def check_typed_text(value: object, field: str = "address") -> str:
+    """:func:`check_text`, and text a person could have typed as an address.
+
+    For service boundaries: binary data and text with no letter, digit or Chinese character
+    are refused there, while the library's own functions stay total over any string.
+    """
+    text = check_text(value, field)
+    if is_binary(text):
+        raise AddressInputError(f"{field} must be text, not control or binary characters", field)
+    if not any(c.isalnum() for c in text):
+        raise AddressInputError(f"{field} holds no letters, digits or Chinese characters", field)
+    return text
+
+
+def is_binary(value: str) -> bool:
+    """Whether text holds characters no person types: what binary data decodes to.
+
+    Tabs and line breaks are typed; NUL and other control characters, surrogates, private-use
+    and unassigned code points are not (and PostgreSQL refuses NUL in text outright).
+    """
+    return any(unicodedata.category(c) in _BINARY for c in value if c not in "\t\n\r")
 
 
 class BuildCancelledError(Exception):

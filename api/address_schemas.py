@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
 
-from address_normalizer import MAX_LENGTH
+from address_normalizer import AddressInputError, check_typed_text
 
 __all__ = [
     "AddressItem",
@@ -33,11 +33,10 @@ __all__ = [
 
 
 def _address_text(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    if len(value) > MAX_LENGTH:
-        raise ValueError(f"must be at most {MAX_LENGTH} characters")
-    return value
+    try:
+        return check_typed_text(value)
+    except AddressInputError as exc:  # the message names the field itself; keep the reason
+        raise ValueError(exc.message.removeprefix("address ")) from None
 
 
 AddressText = Annotated[StrictStr, AfterValidator(_address_text)]

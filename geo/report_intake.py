@@ -16,9 +16,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from address_normalizer import is_binary
 from geo.crs import Crs
 from geo.errors import InvalidInputError
 from geo.reports import NewReport, PointInput, ReportPolicy
+from geo.validation import CHINA_BOUNDS
 
 __all__ = ["CONTACT_KEYS", "parse_batch", "parse_report", "request_hash"]
 
@@ -185,6 +187,9 @@ def _text(raw: Mapping[str, Any], name: str, problems: _Problems, *, limit: int)
     if len(text) > limit:
         problems.add(name, f"must be at most {limit} characters, got {len(text)}")
         return None
+    if is_binary(text):
+        problems.add(name, "must be text, not control or binary characters")
+        return None
     return text or None
 
 
@@ -225,6 +230,14 @@ def _point(value: Any, problems: _Problems) -> PointInput | None:
         problems.add("point.crs", exc.message)
         return None
     if lon is None or lat is None:
+        return None
+    # Swapped or foreign coordinates are the sender's bug, not a report for the manual queue.
+    west, south, east, north = CHINA_BOUNDS
+    if not west <= lon <= east:
+        problems.add("point.lon", f"{lon} lies outside China (longitude {west}–{east})")
+        return None
+    if not south <= lat <= north:
+        problems.add("point.lat", f"{lat} lies outside China (latitude {south}–{north})")
         return None
     return PointInput(lon, lat, crs)
 

@@ -58,6 +58,8 @@ BAD_TEXT = [
     ({"address": "   "}, "address"),
     ({"address": "路" * 201}, "address"),
     ({"address": 12}, "address"),
+    ({"address": "\x00\x1f\ufffe上海路"}, "address"),
+    ({"address": "！？…… ——"}, "address"),
     ({"address": None}, "address"),
     ({"address": ["中山路"]}, "address"),
     ({}, "address"),

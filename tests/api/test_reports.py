@@ -155,6 +155,10 @@ def test_concurrent_retries_over_http_store_one_report(http: TestClient, places:
         ({"source": "app", "point": {"lon": 120.7, "lat": 30.7, "crs": "mars"}}, "point.crs"),
         ({"source": "app", "address": "x", "description": "长" * 5001}, "description"),
         ({"source": "app", "point": {"lon": "东", "lat": 30.7}}, "point.lon"),
+        ({"source": "app", "point": {"lon": 2.35, "lat": 48.85}}, "point.lon"),
+        ({"source": "app", "point": {"lon": 30.75, "lat": 120.76}}, "point.lat"),
+        ({"source": "app", "address": "上海路1号", "description": "井盖\x00缺失"}, "description"),
+        ({"source": "app", "address": "\x00\x01\x02\x03"}, "address"),
         ([1, 2], ""),
     ],
 )
