@@ -69,8 +69,9 @@ class CompareRequest(_Body):
 
 class CompareResponse(BaseModel):
     relation: Literal["exact", "partial", "none"] = Field(
-        description="exact: same place; partial: same compound or road, or one contains the "
-        "other; none: unrelated"
+        description="exact: same place (a unit, floor or room inside the same building "
+        "counts); partial: same compound or road with a different or unnamed building or door; "
+        "none: unrelated, or in another city or district"
     )
     score: float = Field(ge=0, le=1)
 
