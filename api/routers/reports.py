@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Security
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import Dispatcher, Viewer, api_key_header, require, require_in_scope
+from api.auth import ApiKeyHeader, Dispatcher, Viewer, require, require_in_scope
 from api.deps import parse_as_of
 from api.report_schemas import BatchIn, BatchOut, ReportIn, ReportList, ReportOut, ReportPatch
 from api.report_service import (
@@ -60,7 +60,6 @@ PATCH_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
 }
 MAX_LIST = 1000
-ApiKeyHeader = Annotated[str | None, Security(api_key_header)]
 _check_dispatcher = require(Role.DISPATCHER)
 
 
