@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from geo.errors import StoreUnavailableError
 from geo.geocoding import DEFAULT_THRESHOLD, BuildCancelledError, Geocoder
+from geo.heap import settle_long_lived
 from geo.stores import Store
 
 __all__ = ["GeocoderHolder", "GeocoderNotReadyError"]
@@ -127,6 +128,7 @@ class GeocoderHolder:
             started = time.perf_counter()
             geocoder = self.build(version, cancelled=self._stop.is_set)
             self._current = geocoder  # one reference assignment: readers see old or new, whole
+            settle_long_lived()
             self._loaded.set()
             self.last_build_seconds = time.perf_counter() - started
         log.info("geocoder at version %d: %d addresses in %.1f s", version, len(geocoder),

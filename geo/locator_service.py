@@ -23,6 +23,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from geo.errors import StoreUnavailableError
+from geo.heap import settle_long_lived
 from geo.locator import Locator
 from geo.records import AreaRecord
 from geo.schema import changesets
@@ -152,6 +153,7 @@ class LocatorHolder:
             return False
         locator = self._build(self.store.current_areas(), version)
         self._current = locator  # one reference assignment: readers see old or new, whole
+        settle_long_lived()
         log.info("locator at version %d: %d areas, %.0f MB", version, len(locator),
                  locator.nbytes / 1e6)  # fmt: skip
         return True
