@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -80,15 +81,24 @@ def store_url(
     return _db_url(name), name
 
 
-@pytest.fixture(params=BACKENDS)
-def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    url, database = store_url(request.param, tmp_path, request)
+@contextmanager
+def fresh_store(backend: str, folder: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A new, migrated, empty store on ``backend``, disposed of (and dropped) afterwards."""
+    url, database = store_url(backend, folder, request)
     store = open_store(url)
     store.upgrade()
-    yield store
-    store.dispose()
-    if database:
-        _drop(database)
+    try:
+        yield store
+    finally:
+        store.dispose()
+        if database:
+            _drop(database)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with fresh_store(request.param, tmp_path, request) as store:
+        yield store
 
 
 @pytest.fixture(scope="session")

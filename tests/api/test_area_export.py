@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import io
-import os
-import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import psycopg
 import pyogrio
 import pytest
 import shapely
@@ -23,9 +20,9 @@ from api.cli import app
 from geo.access import Role
 from geo.levels import Level
 from geo.records import AreaRecord
-from geo.stores import Store, open_store, sqlite_url
+from geo.stores import Store
 from tests.api.conftest import settings_for
-from tests.conftest import PG_ADMIN_URL, _drop
+from tests.conftest import fresh_store
 
 runner = CliRunner()
 STREET = "330402007"  # 建设街道 of the demo city, with its communities, grids and micro-grids
@@ -43,21 +40,10 @@ def source(empty_store: Store, demo_city: Any) -> Store:
 @pytest.fixture
 def target(empty_store: Store, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
     """A second empty store on the same backend as ``source``."""
-    database = None
-    if empty_store.backend == "sqlite":
-        url = sqlite_url(tmp_path / "target.db")
-    else:  # a clone of the session's migrated template, under a name of its own
-        template = request.getfixturevalue("postgis_template")
-        database = f"onemap_export_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
-        url = f"{PG_ADMIN_URL.rpartition('/')[0]}/{database}"
-    store = open_store(url)
-    store.upgrade()
-    yield store
-    store.dispose()
-    if database:
-        _drop(database)
+    folder = tmp_path / "target"
+    folder.mkdir()
+    with fresh_store(empty_store.backend, folder, request) as store:
+        yield store
 
 
 def run(store: Store, *args: str):  # type: ignore[no-untyped-def]
