@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,7 +61,9 @@ def _drop(name: str) -> None:
 
 
 def _clone(template: str) -> str:
-    name = f"onemap_t_{os.getpid()}_{next(_counter)}"
+    # The random part keeps names apart when this module is loaded twice (as pytest's
+    # conftest and as tests.conftest, each with its own counter).
+    name = f"onemap_t_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
     with _pg_admin() as admin:
         admin.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
