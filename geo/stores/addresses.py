@@ -21,7 +21,6 @@ import pandas as pd
 import shapely
 from sqlalchemy import (
     Connection,
-    Engine,
     Row,
     Text,
     bindparam,
@@ -40,6 +39,7 @@ from geo.locator import Locator
 from geo.records import AddressRecord, Changeset
 from geo.schema import addresses, areas
 from geo.stores.access import write_audit
+from geo.stores.changesets import ChangesetWriter
 
 __all__ = ["ADDRESS_COLUMNS", "AddressMixin", "AddressQuery", "AddressTable", "AreaLabel"]
 
@@ -132,22 +132,10 @@ def _area_filter(code: str, field: str) -> Any:
     return addresses.c[level.value] == code
 
 
-class AddressMixin:
+class AddressMixin(ChangesetWriter):
     """Standard addresses; mixed into the store."""
 
-    engine: Engine
-
     if TYPE_CHECKING:
-
-        def _new_changeset(
-            self,
-            conn: Connection,
-            *,
-            author: str,
-            reason: str,
-            operation: str,
-            effective_at: datetime | None,
-        ) -> Changeset: ...
 
         def _write_transaction(self) -> _GeneratorContextManager[Connection]: ...
 

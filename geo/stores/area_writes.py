@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, insert, select
 
 from geo.errors import RejectedRecordsError
 from geo.import_topology import check_import_topology
@@ -20,6 +20,7 @@ from geo.levels import Level
 from geo.records import Changeset, NewArea
 from geo.schema import areas
 from geo.stores.access import write_audit
+from geo.stores.changesets import ChangesetWriter
 from geo.topology import Problem, Tolerances
 from geo.validation import check_within_parents, to_multipolygon, validate_areas
 
@@ -33,22 +34,8 @@ def _noop_progress(stage: str, done: int, total: int) -> None:
     return None
 
 
-class AreaWriteMixin:
+class AreaWriteMixin(ChangesetWriter):
     """Creating areas; mixed into :class:`geo.stores.base.Store`."""
-
-    engine: Engine
-
-    if TYPE_CHECKING:  # provided by geo.stores.base.Store
-
-        def _new_changeset(
-            self,
-            conn: Connection,
-            *,
-            author: str,
-            reason: str,
-            operation: str,
-            effective_at: datetime | None,
-        ) -> Changeset: ...
 
     def _existing_current(self, conn: Connection, codes: Sequence[str]) -> set[str]:
         found: set[str] = set()

@@ -14,14 +14,14 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Engine, Row, Select, and_, func, insert, or_, select
+from sqlalchemy import Connection, Engine, Row, Select, and_, func, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 
 from geo.areas import AreaQuery, Bbox, Page
 from geo.errors import NotFoundError, StoreUnavailableError
 from geo.levels import LEVELS, Level, level_of_code
-from geo.records import AreaRecord, Changeset, Team, utc_now
+from geo.records import AreaRecord, Changeset, Team
 from geo.schema import addresses, areas, changesets
 from geo.stores.access import AccessMixin
 from geo.stores.addresses import ADDRESS_COLUMNS, AddressMixin
@@ -97,32 +97,6 @@ class Store(AccessMixin, AddressMixin, ReportMixin, EditingMixin, AreaWriteMixin
         with self.engine.connect() as conn:
             newest = conn.execute(select(func.max(changesets.c.id))).scalar()
         return int(newest or 0)
-
-    def _new_changeset(
-        self,
-        conn: Connection,
-        *,
-        author: str,
-        reason: str,
-        operation: str,
-        effective_at: datetime | None,
-    ) -> Changeset:
-        now = utc_now()
-        values = {
-            "author": author,
-            "reason": reason,
-            "operation": operation,
-            "created_at": now,
-            "effective_at": effective_at or now,
-        }
-        new_id = conn.execute(insert(changesets).values(**values).returning(changesets.c.id))
-        return Changeset(
-            id=int(new_id.scalar_one()),
-            author=author,
-            reason=reason,
-            created_at=now,
-            effective_at=effective_at or now,
-        )
 
     def list_changesets(self, *, limit: int = 100, offset: int = 0) -> Page[Changeset]:
         with self.engine.connect() as conn:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from geo.crs import area_m2
@@ -33,6 +33,7 @@ from geo.errors import (
 from geo.levels import Level
 from geo.records import AreaRecord, Changeset, NewArea
 from geo.schema import areas
+from geo.stores.changesets import ChangesetWriter
 from geo.stores.edit_impact import Impact, ImpactMixin
 from geo.topology import Problem, Tolerances, check_children, check_siblings
 from geo.validation import Rejection, to_multipolygon, validate_areas
@@ -68,25 +69,14 @@ def _rejection_problem(r: Rejection) -> Problem:
     )
 
 
-class EditingMixin(ImpactMixin):
+class EditingMixin(ChangesetWriter, ImpactMixin):
     """Edits of areas; mixed into :class:`geo.stores.base.Store`."""
-
-    engine: Engine
 
     if TYPE_CHECKING:  # provided by geo.stores.base.Store
 
         def _area_rows(
             self, conn: Connection, codes: list[str], *, lock: bool
         ) -> dict[str, AreaRecord]: ...
-        def _new_changeset(
-            self,
-            conn: Connection,
-            *,
-            author: str,
-            reason: str,
-            operation: str,
-            effective_at: datetime | None,
-        ) -> Changeset: ...
         def _area_row(self, area: NewArea, changeset: Changeset) -> dict[str, Any]: ...
         def _existing_current(self, conn: Connection, codes: Sequence[str]) -> set[str]: ...
         def _current_children(self, conn: Connection, code: str) -> list[AreaRecord]: ...
