@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 
 from geo.errors import StoreUnavailableError
-from geo.geocoding import DEFAULT_THRESHOLD, BuildCancelledError, Geocoder
-from geo.heap import settle_long_lived
+from geo.geocoding import DEFAULT_THRESHOLD, Geocoder
+from geo.refresh_holder import RefreshingHolder
 from geo.stores import Store
 
 __all__ = ["GeocoderHolder", "GeocoderNotReadyError"]
@@ -32,7 +32,7 @@ class GeocoderNotReadyError(StoreUnavailableError):
     code = "index_loading"
 
 
-class GeocoderHolder:
+class GeocoderHolder(RefreshingHolder[Geocoder]):
     """The current geocoder of a store, refreshed in the background.
 
     Parameters
@@ -48,6 +48,10 @@ class GeocoderHolder:
         Noisy queries used to calibrate each new geocoder.
     """
 
+    thread_name = "onemap-geocoder-refresh"
+    not_ready = (GeocoderNotReadyError, "the address library is still loading; retry shortly")
+    log = log
+
     def __init__(
         self,
         store: Store,
@@ -56,27 +60,17 @@ class GeocoderHolder:
         threshold: float = DEFAULT_THRESHOLD,
         calibrate: int = 2000,
     ) -> None:
-        self.store = store
-        self.poll_interval = max(MIN_POLL_INTERVAL_S, poll_interval)
+        super().__init__(store, poll_interval=max(MIN_POLL_INTERVAL_S, poll_interval))
         self.threshold = threshold
         self.calibrate = calibrate
-        self._current: Geocoder | None = None
-        self._stop = threading.Event()
         self._loaded = threading.Event()
         self._refresh_lock = threading.Lock()
-        self._start_lock = threading.Lock()
-        self._thread: threading.Thread | None = None
         self.last_build_seconds: float | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self, *, wait: bool = False, timeout: float | None = None) -> GeocoderHolder:
         """Start the refresh thread; with ``wait``, return once the first geocoder is built."""
-        with self._start_lock:  # request threads of a lazy worker may all ask at once
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="onemap-geocoder-refresh", daemon=True
-                )
-                self._thread.start()
+        self._start_thread()
         if wait:
             self._loaded.wait(timeout)
         return self
@@ -90,27 +84,9 @@ class GeocoderHolder:
             self.start()
         return self._loaded.wait(timeout)
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop polling; a build in progress gives up at its next stage."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def is_ready(self) -> bool:
-        return self._current is not None
-
     def is_building(self) -> bool:
         """Whether the first build has been asked for (eagerly or by a first call)."""
         return self._thread is not None
-
-    # -- reading -------------------------------------------------------------------------------
-    def current(self) -> Geocoder:
-        """The geocoder of the newest version loaded (never blocks)."""
-        geocoder = self._current
-        if geocoder is None:
-            raise GeocoderNotReadyError("the address library is still loading; retry shortly")
-        return geocoder
 
     # -- refreshing ----------------------------------------------------------------------------
     def refresh(self, *, force: bool = False) -> bool:
@@ -127,8 +103,7 @@ class GeocoderHolder:
                 return False
             started = time.perf_counter()
             geocoder = self.build(version, cancelled=self._stop.is_set)
-            self._current = geocoder  # one reference assignment: readers see old or new, whole
-            settle_long_lived()
+            self._swap(geocoder)
             self._loaded.set()
             self.last_build_seconds = time.perf_counter() - started
         log.info("geocoder at version %d: %d addresses in %.1f s", version, len(geocoder),
@@ -143,13 +118,3 @@ class GeocoderHolder:
             table, areas, version, threshold=self.threshold, calibrate=self.calibrate,
             cancelled=cancelled,
         )  # fmt: skip
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.refresh()
-            except BuildCancelledError:
-                return
-            except Exception:  # the store may be down: keep serving the old library, retry
-                log.warning("geocoder refresh failed; retrying", exc_info=True)
-            self._stop.wait(self.poll_interval)

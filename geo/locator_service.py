@@ -23,9 +23,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from geo.errors import StoreUnavailableError
-from geo.heap import settle_long_lived
 from geo.locator import Locator
 from geo.records import AreaRecord
+from geo.refresh_holder import RefreshingHolder
 from geo.schema import changesets
 from geo.stores import Store
 
@@ -43,7 +43,7 @@ class LocatorNotReadyError(StoreUnavailableError):
     code = "index_loading"
 
 
-class LocatorHolder:
+class LocatorHolder(RefreshingHolder[Locator]):
     """The current locator of a store, refreshed in the background.
 
     Parameters
@@ -58,6 +58,10 @@ class LocatorHolder:
         How to build a locator from areas and a version (defaults to :class:`Locator`).
     """
 
+    thread_name = "onemap-locator-refresh"
+    not_ready = (LocatorNotReadyError, "the locator index is still loading; retry shortly")
+    log = log
+
     def __init__(
         self,
         store: Store,
@@ -66,17 +70,13 @@ class LocatorHolder:
         history_size: int = 4,
         build: Builder | None = None,
     ) -> None:
-        self.store = store
-        self.poll_interval = poll_interval
+        super().__init__(store, poll_interval=poll_interval)
         self.history_size = history_size
         self._build: Builder = build or (lambda areas, version: Locator(areas, version))
-        self._current: Locator | None = None
         self._history: OrderedDict[VersionKey, Locator] = OrderedDict()
         self._history_lock = threading.Lock()
         self._build_locks: dict[VersionKey, threading.Lock] = {}
-        self._stop = threading.Event()
         self._tried = threading.Event()  # set after the first load, whether it worked or not
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self, *, wait: bool = True, timeout: float | None = None) -> LocatorHolder:
@@ -85,33 +85,12 @@ class LocatorHolder:
         If that load failed (store down), the holder is not ready and keeps retrying every
         poll interval; locate calls answer 503 until it succeeds.
         """
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._run, name="onemap-locator-refresh", daemon=True
-            )
-            self._thread.start()
+        self._start_thread()
         if wait:
             self._tried.wait(timeout)
         return self
 
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def is_ready(self) -> bool:
-        """Whether an index is loaded, i.e. whether locate requests can be answered."""
-        return self._current is not None
-
     # -- reading -------------------------------------------------------------------------------
-    def current(self) -> Locator:
-        """The locator of the newest version loaded (never blocks)."""
-        locator = self._current
-        if locator is None:
-            raise LocatorNotReadyError("the locator index is still loading; retry shortly")
-        return locator
-
     def at(self, as_of: datetime | None) -> Locator:
         """The locator for the areas valid at ``as_of`` (the current one for None)."""
         current = self.current()
@@ -152,20 +131,13 @@ class LocatorHolder:
         if current is not None and current.version == version:
             return False
         locator = self._build(self.store.current_areas(), version)
-        self._current = locator  # one reference assignment: readers see old or new, whole
-        settle_long_lived()
+        self._swap(locator)
         log.info("locator at version %d: %d areas, %.0f MB", version, len(locator),
                  locator.nbytes / 1e6)  # fmt: skip
         return True
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.refresh()
-            except Exception:  # the store may be down: keep serving the old index, retry
-                log.warning("locator refresh failed; retrying", exc_info=True)
-            self._tried.set()
-            self._stop.wait(self.poll_interval)
+    def _after_attempt(self) -> None:
+        self._tried.set()
 
     def _version_key(self, as_of: datetime | None) -> VersionKey:
         """(newest changeset id, changeset count) effective at or before ``as_of``."""

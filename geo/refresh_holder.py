@@ -1,0 +1,91 @@
+"""What the locator and the geocoder holders share: a built object swapped in by a poller.
+
+Each API worker keeps one index per kind of question (points → areas, text → addresses).
+Readers take the current one with a plain attribute read and never wait; one background
+thread asks the store for its data version every poll interval and, when it moved, builds a
+new index beside the old one and swaps the reference. Only what is built, and when a holder
+counts as loaded, differs between the kinds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import ClassVar, Generic, TypeVar
+
+from address_normalizer import BuildCancelledError
+from geo.errors import StoreUnavailableError
+from geo.heap import settle_long_lived
+from geo.stores import Store
+
+__all__ = ["RefreshingHolder"]
+
+T = TypeVar("T")
+
+
+class RefreshingHolder(Generic[T]):
+    """The current ``T`` of a store, refreshed in the background by :meth:`refresh`."""
+
+    thread_name: ClassVar[str]
+    not_ready: ClassVar[tuple[type[StoreUnavailableError], str]]  # raised, and its message
+    log: ClassVar[logging.Logger]
+
+    def __init__(self, store: Store, *, poll_interval: float) -> None:
+        self.store = store
+        self.poll_interval = poll_interval
+        self._current: T | None = None
+        self._stop = threading.Event()
+        self._start_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def _start_thread(self) -> None:
+        with self._start_lock:  # request threads of a lazy worker may all ask at once
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name=self.thread_name, daemon=True
+                )
+                self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop polling; a build in progress gives up at its next stage where it can."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def is_ready(self) -> bool:
+        """Whether something is loaded, i.e. whether requests can be answered."""
+        return self._current is not None
+
+    # -- reading -------------------------------------------------------------------------------
+    def current(self) -> T:
+        """What the newest version loaded built (never blocks)."""
+        current = self._current
+        if current is None:
+            error, message = self.not_ready
+            raise error(message)
+        return current
+
+    # -- refreshing ----------------------------------------------------------------------------
+    def refresh(self) -> bool:
+        """Build and swap in the store's newest version if it moved; True if swapped."""
+        raise NotImplementedError
+
+    def _swap(self, built: T) -> None:
+        self._current = built  # one reference assignment: readers see old or new, whole
+        settle_long_lived()
+
+    def _after_attempt(self) -> None:
+        """Called after every refresh attempt, whether it worked or not."""
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.refresh()
+            except BuildCancelledError:
+                return
+            except Exception:  # the store may be down: keep serving the old one, retry
+                self.log.warning("%s refresh failed; retrying", self.thread_name, exc_info=True)
+            self._after_attempt()
+            self._stop.wait(self.poll_interval)
