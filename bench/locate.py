@@ -43,6 +43,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bench.harness import bench_database, load_average
+
 REPO = Path(__file__).resolve().parents[1]
 PORT = 0  # set to a free loopback port by main()
 SECONDS = 10.0
@@ -118,29 +120,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
-def load_average() -> list[float]:
-    return [round(v, 2) for v in os.getloadavg()]
-
-
 def random_points(bounds: tuple[float, float, float, float], n: int, seed: int) -> FloatArray:
     west, south, east, north = bounds
     return np.random.default_rng(seed).uniform([west, south], [east, north], size=(n, 2))
 
 
 # -- PostGIS ------------------------------------------------------------------------------------
-@contextmanager
-def bench_database(admin_url: str) -> Iterator[str]:
-    import psycopg
-
-    name = f"onemap_bench_{os.getpid()}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def analyze(url: str) -> None:

@@ -50,27 +50,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.harness import bench_database, load_average
+
 REPO = Path(__file__).resolve().parents[1]
 PORT = 8767
-
-
-def load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
-@contextmanager
-def bench_database(admin_url: str) -> Iterator[str]:
-    import psycopg
-
-    name = f"onemap_bench_reports_{os.getpid()}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def call(method: str, path: str, key: str, body: Any = None) -> tuple[int, Any]:
@@ -379,16 +362,17 @@ def main() -> None:
     from geo.stores import open_store
     from sample_data import build_city
 
-    figures: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_at_start": load()}}
+    figures: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_at_start": load_average()}}
     city = build_city("demo", seed=2024)
-    with bench_database(args.pg) as url, tempfile.TemporaryDirectory() as tmp:
+    database = bench_database(args.pg, "onemap_bench_reports")
+    with database as url, tempfile.TemporaryDirectory() as tmp:
         store = open_store(url)
         store.upgrade()
         store.add_areas(city.areas, author="bench", reason="demo city", operation="sample")
         store.add_addresses(city.addresses, author="bench", reason="demo addresses")
         key = store.create_key(name="bench", role=Role.ADMIN)[1]
         with serve(url, key):
-            figures["machine"]["load_serving"] = load()
+            figures["machine"]["load_serving"] = load_average()
             say("serving; single intake with wrk")
             points = intake_bodies(city, 20_000)
             wrk_intake(points[:2000], key, 3, "warm")
@@ -419,7 +403,7 @@ def main() -> None:
             }
             figures["accuracy"] = accuracy(samples, answer)
             figures["targets"] = targets(figures)
-            figures["machine"]["load_after_intake"] = load()
+            figures["machine"]["load_after_intake"] = load_average()
             say(f"intake done: {json.dumps(figures, ensure_ascii=False)}")
             if args.stats_rows:
                 existing = int(call("GET", "/v1/reports?limit=1", key)[1]["total"])
@@ -428,11 +412,11 @@ def main() -> None:
                     "copy_seconds": round(copied, 1),
                     **stats_figures(url, key, existing + args.stats_rows),
                 }
-                figures["machine"]["load_after_stats"] = load()
+                figures["machine"]["load_after_stats"] = load_average()
                 say(f"stats: {figures['stats']}")
         if args.regeocode_rows:
             figures["regeocode"] = regeocode_figures(url, city, args.regeocode_rows, Path(tmp))
-            figures["machine"]["load_after_regeocode"] = load()
+            figures["machine"]["load_after_regeocode"] = load_average()
         store.dispose()
     print(json.dumps(figures, ensure_ascii=False))
 
