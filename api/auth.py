@@ -20,7 +20,14 @@ from geo.access import ApiKey, Role
 from geo.errors import ForbiddenError, UnauthenticatedError
 from geo.stores import Store
 
-__all__ = ["ApiKeyHeader", "KeyCache", "api_key_header", "require", "require_in_scope"]
+__all__ = [
+    "ApiKeyHeader",
+    "KeyCache",
+    "api_key_header",
+    "check_dispatcher",
+    "require",
+    "require_in_scope",
+]
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="an API key from `onemap keys create`"
@@ -86,6 +93,12 @@ def require_in_scope(key: ApiKey, code: str, *, field: str = "code") -> None:
     if not key.covers(code):
         raise ForbiddenError(f"area {code} lies outside this key's scope {key.scope}", field=field)
 
+
+# The dispatcher check for hot async endpoints to call inline: as a dependency, FastAPI would
+# run this sync function in the thread pool, a hop that costs more than locating a point. Keys
+# are cached per worker, so the store is asked (briefly blocking the loop) only once per key
+# and cache period.
+check_dispatcher = require(Role.DISPATCHER)
 
 Viewer = Annotated[ApiKey, Depends(require(Role.VIEWER))]
 Dispatcher = Annotated[ApiKey, Depends(require(Role.DISPATCHER))]

@@ -33,10 +33,10 @@ from api.address_schemas import (
     chain_model,
 )
 from api.address_settings import GeocodeSettings
-from api.auth import ApiKeyHeader, Dispatcher, Editor, Viewer, require
+from api.auth import ApiKeyHeader, Dispatcher, Editor, Viewer, check_dispatcher
 from api.deps import StoreDep
 from api.schemas import ErrorBody
-from geo.access import ApiKey, Role
+from geo.access import ApiKey
 from geo.crs import Crs, convert_point
 from geo.errors import ForbiddenError, InvalidInputError
 from geo.geocode_service import GeocoderHolder
@@ -55,7 +55,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 LOADING: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorBody, "description": "the address library is still loading"},
 }
-_check_dispatcher = require(Role.DISPATCHER)
 CRS_HELP = "wgs84 (default), cgcs2000, gcj02 (Amap, Tencent, WeChat) or bd09 (Baidu)"
 MAX_LIST = 1000
 
@@ -134,7 +133,7 @@ async def geocode(request: Request, body: GeocodeRequest, api_key: ApiKeyHeader)
     403 (naming `address`) when the best answer lies outside its subtree, and candidates
     from inside it only.
     """
-    key = _check_dispatcher(request, api_key)
+    key = check_dispatcher(request, api_key)
     holder: GeocoderHolder = request.app.state.geocoder
     if holder.is_ready():  # a match costs well under a millisecond: answer on the event loop
         return _geocode_answer(holder.current(), body, key)

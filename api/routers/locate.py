@@ -14,12 +14,12 @@ import weakref
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, FastAPI, Query, Request, Security
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
-from api.auth import api_key_header, require
+from api.auth import ApiKeyHeader, check_dispatcher
 from api.deps import parse_as_of
 from api.locate_fast import ScopeTables
 from api.locate_io import AnswerWriter, TooManyPointsError, parse_batch
@@ -33,7 +33,6 @@ from api.locate_schemas import (
 from api.locate_settings import LocateSettings
 from api.schemas import ErrorBody
 from api.settings import Settings
-from geo.access import Role
 from geo.crs import Crs, convert_point
 from geo.errors import ForbiddenError, InvalidInputError, PayloadTooLargeError
 from geo.levels import LEVELS
@@ -55,11 +54,6 @@ CRS_HELP = "wgs84 (default), cgcs2000, gcj02 (Amap, Tencent, WeChat) or bd09 (Ba
 AS_OF_HELP = "ISO 8601 time: answer from the areas valid then (default: now)"
 # Slack on top of the points themselves for the largest body read (whitespace, properties).
 _BYTES_PER_POINT = 2_000
-# The dispatcher check, called inline: as a dependency, FastAPI would run this sync function in
-# the thread pool, a hop that costs more than locating the point. Keys are cached per worker, so
-# the store is asked (briefly blocking the loop) only once per key and cache period.
-_check_dispatcher = require(Role.DISPATCHER)
-ApiKeyHeader = Annotated[str | None, Security(api_key_header)]
 OUTSIDE_SCOPE_HEADER = "X-Outside-Scope"
 # Scope tables per locator (a version) and scope; they go with the locator they index.
 _scope_tables: weakref.WeakKeyDictionary[Locator, dict[str, ScopeTables]] = (
@@ -147,7 +141,7 @@ async def locate(request: Request) -> Response:
     """
     # Parameters are read by hand: FastAPI's per-parameter machinery costs more than the
     # lookup itself on this hot path. The OpenAPI text above documents them all the same.
-    key = _check_dispatcher(request, request.headers.get("x-api-key"))
+    key = check_dispatcher(request, request.headers.get("x-api-key"))
     lon = _number(request, "lon", -180.0, 180.0)
     lat = _number(request, "lat", -90.0, 90.0)
     crs = request.query_params.get("crs")
@@ -230,7 +224,7 @@ async def locate_batch(
     For a key scoped to an area, points outside it answer with every level null and the
     `X-Outside-Scope` header counts them.
     """
-    key = await run_in_threadpool(_check_dispatcher, request, api_key)
+    key = await run_in_threadpool(check_dispatcher, request, api_key)
     settings: LocateSettings = request.app.state.locate_settings
     limit = settings.max_batch_points
     declared = request.headers.get("content-length")

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import ApiKeyHeader, Dispatcher, Viewer, require, require_in_scope
+from api.auth import ApiKeyHeader, Dispatcher, Viewer, check_dispatcher, require_in_scope
 from api.deps import parse_as_of
 from api.report_schemas import BatchIn, BatchOut, ReportIn, ReportList, ReportOut, ReportPatch
 from api.report_service import (
@@ -60,7 +60,6 @@ PATCH_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
 }
 MAX_LIST = 1000
-_check_dispatcher = require(Role.DISPATCHER)
 
 
 def _body_schema(model: type[Any]) -> dict[str, Any]:
@@ -89,7 +88,7 @@ def _create_one(
     request: Request, api_key: str | None, idempotency_key: str | None, body: bytes
 ) -> Response:
     # One thread-pool hop for the whole request: the key check, placing, storing, answering.
-    key = _check_dispatcher(request, api_key)
+    key = check_dispatcher(request, api_key)
     settings = report_state(request.app).settings
     report = parse_report(read_json(body), settings.policy, zone=city_zone(request),
                           idempotency_key=scoped_idempotency_key(key, idempotency_key))  # fmt: skip
