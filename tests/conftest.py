@@ -44,6 +44,7 @@ def postgis_template() -> Iterator[str]:
         pytest.skip(f"PostGIS unreachable: {exc}")
     name = f"onemap_tmpl_{os.getpid()}"
     with admin:
+        _sweep_orphans(admin)
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     store = open_store(_db_url(name))
@@ -51,6 +52,36 @@ def postgis_template() -> Iterator[str]:
     store.dispose()
     yield name
     _drop(name)
+
+
+def _sweep_orphans(admin: psycopg.Connection) -> None:
+    """Drop databases that killed runs left behind, so they don't pile up across sessions.
+
+    Names carry the creating pid; a database whose process is gone on this machine is an
+    orphan. Only a local server is swept: a remote one may serve other machines' runs.
+    """
+    host = admin.info.host
+    if not (host.startswith("/") or host in {"127.0.0.1", "localhost", "::1"}):
+        return
+    rows = admin.execute(
+        "SELECT datname FROM pg_database WHERE datname ~ '^onemap_(t|tmpl)_[0-9]+'"
+    ).fetchall()
+    for (datname,) in rows:
+        pid = int(datname.split("_")[2])
+        if not _pid_alive(pid):
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(datname))
+            )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _drop(name: str) -> None:
