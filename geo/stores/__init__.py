@@ -53,10 +53,16 @@ def open_store(url: str, *, pool_size: int = 5) -> Store:
         raise InvalidInputError(f"not a database URL: {url!r}", field="database_url") from exc
     if parsed.get_backend_name() == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-        # pre_ping recycles connections a database restart left stale; a short connect timeout
-        # turns an unreachable server into a quick 503 instead of a request hung for minutes.
-        engine = create_engine(parsed, pool_size=pool_size, pool_pre_ping=True,
-                               connect_args={"connect_timeout": 5})  # fmt: skip
+        # Disconnects are handled optimistically, not by pinging before every checkout: the
+        # ping is a round trip per transaction (a tenth of a report's CPU, and half the wait
+        # of intake threads under load) to guard against an event of once a month. After a
+        # restart the first statement on a stale connection fails; SQLAlchemy then discards
+        # every connection pooled before it, and the API answers that one request 503 with
+        # Retry-After (api.errors.store_is_down). pool_recycle retires connections before
+        # idle timeouts of a proxy or firewall can cut them. A short connect timeout turns an
+        # unreachable server into a quick 503 instead of a request hung for minutes.
+        engine = create_engine(parsed, pool_size=pool_size, pool_pre_ping=False,
+                               pool_recycle=1800, connect_args={"connect_timeout": 5})  # fmt: skip
         return PostgisStore(engine)
     if parsed.get_backend_name() == "sqlite":
         return SqliteStore(_sqlite_engine(url))
