@@ -163,6 +163,20 @@ class Gazetteer:
         """Whether some surface form begins with the two characters at ``start`` (cheap)."""
         return text[start : start + 2] in self._heads
 
+    def groups(self, text: str, start: int) -> Iterator[tuple[int, list[Place]]]:
+        """``(end, places)`` for every surface form starting at ``start``, longest first;
+        ``places`` best first, as :meth:`get` lists them (read-only)."""
+        lengths = self._heads.get(text[start : start + 2])
+        if not lengths:
+            return
+        forms = self._forms
+        room = len(text) - start
+        for length in lengths:
+            if length <= room:
+                hit = forms.get(text[start : start + length])
+                if hit:
+                    yield start + length, hit
+
     def match(self, text: str, start: int) -> Iterator[tuple[int, Place]]:
         """``(end, place)`` for every surface form starting at ``start``, longest first."""
         lengths = self._heads.get(text[start : start + 2])

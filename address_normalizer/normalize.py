@@ -7,7 +7,7 @@ import re
 from .errors import check_text
 from .gazetteer import Gazetteer, national
 from .numerals import convert_numbered
-from .tagger import admin_prefix
+from .tagger import Span, admin_prefix
 from .text import clean
 
 # Synonyms, applied after numerals became digits so that each rule needs one spelling.
@@ -56,25 +56,33 @@ def normalize(text: str, *, gazetteer: Gazetteer | None = None) -> str:
     return normalize_cleaned(cleaned, gazetteer or national())
 
 
-def normalize_cleaned(cleaned: str, gazetteer: Gazetteer) -> str:
-    """:func:`normalize` for text that :func:`~address_normalizer.text.clean` already folded."""
+def normalize_cleaned(
+    cleaned: str, gazetteer: Gazetteer, *, prefix: list[Span] | None = None
+) -> str:
+    """:func:`normalize` for text that :func:`~address_normalizer.text.clean` already folded.
+
+    ``prefix`` is :func:`~address_normalizer.tagger.admin_prefix` of ``cleaned`` without its
+    country head (中国), when the caller already has it: :func:`~address_normalizer.parse`
+    gets it from the tagger's first pass, and looking the names up twice was a fifth of a
+    parse. The prefix is read before numerals and synonyms are rewritten, as the tagger
+    reads it, so both see the same administrative names.
+    """
     out = _HEAD_NOISE.sub("", cleaned)
+    out = out[_prefix_cut(admin_prefix(out, gazetteer) if prefix is None else prefix) :]
     out = convert_numbered(out)
     out = _BUILDING.sub("幢", out)
     out = _ROOM.sub("室", out)
-    out = _FLOOR.sub("层", out)
-    return _drop_prefix(out, gazetteer)
+    return _FLOOR.sub("层", out)
 
 
-def _drop_prefix(text: str, gazetteer: Gazetteer) -> str:
-    """Drop leading province/city names when a district follows them directly."""
-    spans = admin_prefix(text, gazetteer)
+def _prefix_cut(spans: list[Span]) -> int:
+    """Where leading province/city names end when a district follows them directly, else 0."""
     cut = 0
     for label, _, end in spans:
         if label in ("prov", "city"):
             cut = end
             continue
         if label == "district" and cut:
-            return text[cut:]
+            return cut
         break
-    return text
+    return 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .errors import check_text
 from .gazetteer import Gazetteer, national
 from .normalize import normalize_cleaned
-from .tagger import tag
+from .tagger import tag_with_prefix
 from .text import clean
 
 LABELS = (
@@ -100,9 +100,9 @@ def parse(text: str, *, gazetteer: Gazetteer | None = None) -> ParseResult:
     check_text(text)
     gaz = gazetteer or national()
     cleaned, offsets = clean(text)
-    spans = tag(cleaned, gaz, breaks=_breaks(text, offsets))
+    spans, prefix = tag_with_prefix(cleaned, gaz, breaks=_breaks(text, offsets))
     components = [
         Component(label, text[offsets[s] : offsets[e - 1] + 1], offsets[s], offsets[e - 1] + 1)
         for label, s, e in spans
     ]
-    return ParseResult(normalize_cleaned(cleaned, gaz), components)
+    return ParseResult(normalize_cleaned(cleaned, gaz, prefix=prefix), components)

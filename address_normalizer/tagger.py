@@ -21,6 +21,7 @@ from .lexicon import (
     DEVZONE_TAIL,
     NOISE_HEAD,
     NOISE_TAIL,
+    NOISE_TAIL_END,
     NUMBERED,
     NUMERAL,
     POI_COMPLETION,
@@ -78,6 +79,16 @@ class _State:
 def tag(text: str, gazetteer: Gazetteer, *, breaks: frozenset[int] = frozenset()) -> list[Span]:
     """Label the spans of a cleaned address; unlabelled characters are noise.
 
+    See :func:`tag_with_prefix`, which also returns the administrative names at the head.
+    """
+    return tag_with_prefix(text, gazetteer, breaks=breaks)[0]
+
+
+def tag_with_prefix(
+    text: str, gazetteer: Gazetteer, *, breaks: frozenset[int] = frozenset()
+) -> tuple[list[Span], list[Span]]:
+    """Label the spans of a cleaned address; unlabelled characters are noise.
+
     Parameters
     ----------
     text : str
@@ -90,16 +101,21 @@ def tag(text: str, gazetteer: Gazetteer, *, breaks: frozenset[int] = frozenset()
 
     Returns
     -------
-    list of (label, start, end)
+    spans : list of (label, start, end)
         Non-overlapping spans over ``text`` in order.
+    prefix : list of (label, start, end)
+        What :func:`admin_prefix` answers for ``text`` without a leading 中国: the first
+        pass below computes exactly that, and normalising needs it too.
     """
     state = _State(breaks)
     n = len(text)
     head = NOISE_HEAD.match(text)
     # 中国 is the country only before a division name (中国轻纺城 is a market).
-    pos = head.end() if head and next(gazetteer.match(text, head.end()), None) else 0
-    pos = _admin(text, pos, gazetteer, state)
-    tail = NOISE_TAIL.search(text, pos)
+    skip = head.end() if head and next(gazetteer.match(text, head.end()), None) else 0
+    pos = _admin(text, skip, gazetteer, state)
+    # A head that was not skipped starts no division name either: its prefix is empty.
+    prefix = [(lb, s - skip, e - skip) for lb, s, e in state.out] if skip or not head else []
+    tail = NOISE_TAIL.search(text, pos) if text[-1:] in NOISE_TAIL_END else None
     end_all = tail.start() if tail else n
     last = pos
     for m in NUMBERED.finditer(text, pos, end_all):
@@ -125,7 +141,7 @@ def tag(text: str, gazetteer: Gazetteer, *, breaks: frozenset[int] = frozenset()
     if last < end_all:
         _chunk(text, last, end_all, gazetteer, state)
     _settle(text, state)
-    return state.out
+    return state.out, prefix
 
 
 def admin_prefix(text: str, gazetteer: Gazetteer) -> list[Span]:
@@ -136,53 +152,70 @@ def admin_prefix(text: str, gazetteer: Gazetteer) -> list[Span]:
 
 
 def _admin(text: str, pos: int, gazetteer: Gazetteer, state: _State) -> int:
-    """Consume administrative names at ``pos`` while the hierarchy stays plausible."""
-    while pos < len(text):
-        for end, place in gazetteer.match(text, pos):
-            level, short = place.level, place.short
-            if state.placed and (short or RANK[level] < RANK["city"]):
-                continue
-            if short and (
-                not (place.local or _short_ok(level, place.code, state))
-                or text[end : end + 1] in _NAME_TAIL
-                or (
-                    state.out
-                    and RANK.get(state.last(), -1) >= RANK[level]
-                    and place.code != state.code
-                )
-            ):
-                continue
-            if short and _completes_name(text, end):
-                # 万松 + 园, 新天 + 地, 金桥 + 国际面料市场: the name goes on past the division.
-                continue
-            if (
-                short
-                and place.code
-                and place.code == state.code
-                and not next(gazetteer.match(text, end), None)
-            ):
-                # 义蓬镇 + 义蓬购物中心: a repeated short form heads a place name.
-                continue
-            if not short and end - pos == 2 and not _short_ok(level, place.code, state):
-                # 城区, 南区, 东区 are real districts somewhere and sub-areas everywhere.
-                continue
-            if short:
-                # 武康 + 镇, 余杭 + 镇: a level word after a short form decides the level.
-                for word, as_level in _LEVEL_WORDS:
-                    # ... unless it starts the next name: 宁波 + 镇海区 is not 宁波镇.
-                    if text.startswith(word, end) and not _starts_name(text, end, gazetteer):
-                        end += len(word)
-                        level, short = as_level or level, False
-                        break
-            if short:
-                state.short.add(len(state.out))
-            state.emit(level, pos, end)
-            if place.code:
-                state.code = place.code
-            pos = end
-            break
-        else:
+    """Consume administrative names at ``pos`` while the hierarchy stays plausible.
+
+    Candidates come grouped by where they end (a short form like 凤凰 is the short form of
+    dozens of towns): what depends only on the text after the name is checked once per
+    group, not once per place.
+    """
+    n = len(text)
+    while pos < n:
+        placed, code, out = state.placed, state.code, state.out
+        last_rank = RANK.get(out[-1][0], -1) if out else -1
+        accepted: tuple[str, int, bool, str] | None = None
+        for end, places in gazetteer.groups(text, pos):
+            # Short forms never stand before 村/路/街 …, nor once a road or number was seen.
+            shorts_out = placed or text[end : end + 1] in _NAME_TAIL
+            completes: bool | None = None
+            continues: bool | None = None
+            for place in places:
+                level = place.level
+                if place.short:
+                    if shorts_out:
+                        continue
+                    if not (place.local or _short_ok(level, place.code, state)):
+                        continue
+                    if out and last_rank >= RANK[level] and place.code != code:
+                        continue
+                    if completes is None:
+                        completes = _completes_name(text, end)
+                    if completes:
+                        # 万松 + 园, 新天 + 地, 金桥 + 国际面料市场: the name goes on.
+                        continue
+                    if place.code and place.code == code:
+                        if continues is None:
+                            continues = next(gazetteer.match(text, end), None) is not None
+                        if not continues:
+                            # 义蓬镇 + 义蓬购物中心: a repeated short form heads a place name.
+                            continue
+                    accepted = (level, end, True, place.code)
+                    break
+                if placed and RANK[level] < RANK["city"]:
+                    continue
+                if end - pos == 2 and not _short_ok(level, place.code, state):
+                    # 城区, 南区, 东区 are real districts somewhere and sub-areas everywhere.
+                    continue
+                accepted = (level, end, False, place.code)
+                break
+            if accepted is not None:
+                break
+        if accepted is None:
             return pos
+        level, end, short, place_code = accepted
+        if short:
+            # 武康 + 镇, 余杭 + 镇: a level word after a short form decides the level.
+            for word, as_level in _LEVEL_WORDS:
+                # ... unless it starts the next name: 宁波 + 镇海区 is not 宁波镇.
+                if text.startswith(word, end) and not _starts_name(text, end, gazetteer):
+                    end += len(word)
+                    level, short = as_level or level, False
+                    break
+        if short:
+            state.short.add(len(state.out))
+        state.emit(level, pos, end)
+        if place_code:
+            state.code = place_code
+        pos = end
     return pos
 
 

@@ -7,6 +7,7 @@ characters were widened, folded or dropped on the way.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -26,6 +27,11 @@ RADICALS: dict[str, str] = {
 SYMBOLS: dict[str, str] = {"#": "号", "—": "-", "–": "-", "~": "-", "〜": "-", "－": "-"}
 
 _KEEP_CATEGORIES = ("L", "N")
+# Text made only of these characters is already clean: CJK ideographs (NFKC keeps them, they
+# are letters), ASCII digits and capitals. Most addresses are, and skip the per-character work;
+# a test checks that :func:`_fold` keeps every one of them.
+PLAIN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff0-9A-Z"
+_PLAIN = re.compile(f"[{PLAIN_RANGES}]*")
 
 
 @lru_cache(maxsize=8192)
@@ -65,25 +71,29 @@ def clean(text: str) -> tuple[str, list[int]]:
     >>> clean("杭州 ⻄湖区（文三路）１２号")
     ('杭州西湖区文三路12号', [0, 1, 3, 4, 5, 7, 8, 9, 11, 12, 13])
     """
-    chars: list[str] = []
-    offsets: list[int] = []
-    for i, char in enumerate(text):
-        folded = _fold(char)
-        for ch in folded:
-            chars.append(ch)
-            offsets.append(i)
-    if "-" in chars:
-        keep = [
-            ch != "-"
-            or (
-                0 < k < len(chars) - 1
-                and chars[k - 1].isascii()
-                and chars[k - 1].isalnum()
-                and chars[k + 1].isascii()
-                and chars[k + 1].isalnum()
-            )
-            for k, ch in enumerate(chars)
-        ]
-        chars = [ch for ch, ok in zip(chars, keep, strict=True) if ok]
-        offsets = [o for o, ok in zip(offsets, keep, strict=True) if ok]
+    if _PLAIN.fullmatch(text):
+        return text, list(range(len(text)))
+    parts = [_fold(char) for char in text]
+    joined = "".join(parts)
+    if len(joined) == len(text) and all(parts):
+        # One character out for every character in: the offsets are the positions.
+        offsets = list(range(len(text)))
+    else:
+        offsets = [i for i, part in enumerate(parts) for _ in part]
+    if "-" not in joined:
+        return joined, offsets
+    chars = list(joined)
+    keep = [
+        ch != "-"
+        or (
+            0 < k < len(chars) - 1
+            and chars[k - 1].isascii()
+            and chars[k - 1].isalnum()
+            and chars[k + 1].isascii()
+            and chars[k + 1].isalnum()
+        )
+        for k, ch in enumerate(chars)
+    ]
+    chars = [ch for ch, ok in zip(chars, keep, strict=True) if ok]
+    offsets = [o for o, ok in zip(offsets, keep, strict=True) if ok]
     return "".join(chars), offsets

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from address_normalizer import normalize
 from address_normalizer.numerals import chinese_to_int
+from address_normalizer.text import PLAIN_RANGES, _fold, clean
 
 ADDRESS_CHARS = st.sampled_from(
     list("浙江省杭州市西湖区文三路街道镇村社区小区幢栋座号楼单元室房户层一二三四五六七八九十百零两")
@@ -62,6 +63,20 @@ def test_province_and_city_dropped_before_district() -> None:
 
 def test_prefix_kept_without_district() -> None:
     assert normalize("嘉兴市中山路1号") == "嘉兴市中山路1号"
+
+
+def test_plain_characters_fold_to_themselves() -> None:
+    # clean() returns text made only of these characters unchanged, without folding each one.
+    ranges = PLAIN_RANGES
+    chars = [
+        chr(c)
+        for lo, hi in zip(ranges[::3], ranges[2::3], strict=True)
+        for c in range(ord(lo), ord(hi) + 1)
+    ]
+    assert len(chars) == 6592 + 20992 + 10 + 26
+    assert [ch for ch in chars if _fold(ch) != ch] == []
+    assert clean("嘉兴市南湖区A12") == ("嘉兴市南湖区A12", [0, 1, 2, 3, 4, 5, 6, 7, 8])
+    assert clean("嘉兴 南湖-a１") == ("嘉兴南湖A1", [0, 1, 3, 4, 6, 7])
 
 
 def test_chinese_to_int() -> None:

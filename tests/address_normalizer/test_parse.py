@@ -94,6 +94,17 @@ def test_normalized_matches_normalize() -> None:
     assert parse(text).normalized == normalize(text) == "西湖区文三路12号"
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["中国", "义蓬", "凤凰", "村"]) | PARTS, min_size=1, max_size=8)
+       .map("".join).filter(str.strip))  # fmt: skip
+def test_normalized_is_normalize_on_any_text(text: str) -> None:
+    # parse() reuses the tagger's administrative names to drop the prefix instead of looking
+    # them up again: the answer must be normalize()'s, country head and numerals included.
+    from address_normalizer import normalize
+
+    assert parse(text).normalized == normalize(text)
+
+
 @pytest.mark.parametrize("text", ["文三路12号", "阳光小区"])
 def test_labels_are_known(text: str) -> None:
     assert all(c.label in LABELS for c in parse(text).components)
