@@ -352,7 +352,11 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
             cur = m.end()
             continue
         elif kind in ("town", "community"):
-            if body < 2 or state.placed or any(p[0] in _PLACE for p in pieces):
+            if body < 2:
+                continue
+            if (state.placed or any(p[0] in _PLACE for p in pieces)) and not _late_village(
+                text, m, body, b
+            ):
                 continue
         elif kind == "poi":
             single = m.end() - m.start() == 1
@@ -384,6 +388,17 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
         _piece(text, kind, start, end, state)
 
 
+def _late_village(text: str, m: re.Match[str], body: int, b: int) -> bool:
+    """A community inside a run after a road or place: a short 村 name with a name after it
+    (东区 + 师桥村 + 浙东模具城, 曹村 + 菜市场; X新村 is a housing estate), or a 社区."""
+    word = m.group()
+    if word in ("社区", "社区居委会", "居委会"):
+        return True
+    return word == "村" and body <= 3 and text[m.start() - 1] != "新" and m.end() + 2 <= b
+
+
+# Sub-POI words that end a name even when the name before them has no POI ending.
+_SUBPOI_ALONE = re.compile("门卫室?|项目部|[东西南北中]区|门口")
 _UNIT_AFTER_NUMBER = frozenset("班档信标仓库厂车柜号")
 _WORD_AFTER_ENDING = frozenset(("城市", "庭院", "府邸", "厂房", "店铺", "城区", "苑区"))
 _RESTART = frozenset(("prov", "city"))
@@ -496,7 +511,12 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
             return
     if kind == "poi":
         m = SUBPOI_TAIL.search(word)
-        if m and m.start() >= 2 and POI_END.search(word, 0, m.start()):
+        if (
+            m
+            and m.start() >= 2
+            and (POI_END.search(word, 0, m.start()) or _SUBPOI_ALONE.fullmatch(word, m.start()))
+        ):
+            # 文礼书院 + 门卫室; 常青花边 + 门口, 长城机电 + 东区: these parts end any name.
             _piece(text, "poi", start, start + m.start(), state)
             state.emit("subpoi", start + m.start(), end)
             return

@@ -135,6 +135,27 @@ def test_spans_round_trip(text: str) -> None:
             [("prov", "江苏省"), ("city", "苏州市"), ("prov", "浙江省"), ("city", "嘉兴市"),
              ("district", "南湖区"), ("road", "中山路"), ("roadno", "1号")],
         ),
+        # A short village name inside a run after the door number is a community of its own.
+        (
+            "南湖区中山路12号师桥村浙东模具城",
+            [("district", "南湖区"), ("road", "中山路"), ("roadno", "12号"),
+             ("community", "师桥村"), ("poi", "浙东模具城")],
+        ),
+        # ... but X新村 is a housing estate, and a 社区 is a community wherever it stands.
+        (
+            "中山路12号阳光新村超市",
+            [("road", "中山路"), ("roadno", "12号"), ("poi", "阳光新村"), ("subpoi", "超市")],
+        ),
+        (
+            "南湖区体育场路体东社区12号",
+            [("district", "南湖区"), ("road", "体育场路"), ("community", "体东社区"),
+             ("houseno", "12号")],
+        ),
+        # A gate, a site office or a part of the compound ends a name without a POI ending.
+        (
+            "中山路88号长城机电东区",
+            [("road", "中山路"), ("roadno", "88号"), ("poi", "长城机电"), ("subpoi", "东区")],
+        ),
         # In Shanghai a 弄 is the door number on its road.
         (
             "上海市徐汇区宛平南路88弄3号",
