@@ -45,6 +45,11 @@ _AS_ASCII = str.maketrans(
 )
 
 
+# Every pattern above needs four digits in a row somewhere (the last group of a phone number,
+# the tail of an ID-card number): text without such a run has nothing to mask.
+_FOUR_DIGITS = re.compile(r"[0-9]{4}")
+
+
 def mask_text(text: str | None) -> str | None:
     """``text`` with phone and ID-card numbers masked; None stays None.
 
@@ -55,15 +60,20 @@ def mask_text(text: str | None) -> str | None:
     if not text:
         return text
     ascii_form = text.translate(_AS_ASCII)
-    if not any("0" <= c <= "9" for c in ascii_form):
-        return text  # the common case: nothing to look for, skip the regexes
+    if _FOUR_DIGITS.search(ascii_form) is None:
+        return text  # the common case (every answer of a batch): skip the four patterns
     hidden = bytearray(len(text))
     for pattern in _PATTERNS:
+        found = False
         for match in pattern.finditer(ascii_form):
             start, end = match.span(2)
             if not any(hidden[start:end]):
                 hidden[start:end] = b"\x01" * (end - start)
-        ascii_form = "".join("#" if h else c for c, h in zip(ascii_form, hidden, strict=True))
+                found = True
+        if found:  # later patterns must not see digits an earlier one hid
+            ascii_form = "".join("#" if h else c for c, h in zip(ascii_form, hidden, strict=True))
+    if not any(hidden):
+        return text
     return "".join("*" if h and c not in "- " else c for c, h in zip(text, hidden, strict=True))
 
 
