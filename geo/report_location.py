@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -86,6 +86,32 @@ class Placed:
     def codes(self, level: Level) -> npt.NDArray[np.object_]:
         """The code of each row's area at ``level`` (None where there is none)."""
         return self.locator.code_table(level)[self.positions[level.depth]]
+
+    def placements(self) -> list[Placement]:
+        """Every row as a record, built column by column (one code look-up per level for the
+        whole batch, not one per row and level)."""
+        chains = zip(*(self.codes(level).tolist() for level in LEVELS), strict=True)
+        lon = [None if v != v else v for v in self.lon.tolist()]  # NaN: no point
+        lat = [None if v != v else v for v in self.lat.tolist()]
+        conf = [None if v != v else round(v, 4) for v in self.confidence.tolist()]
+        status = [STATUSES[s] for s in self.status.tolist()]
+        method = [METHODS[m] for m in self.method.tolist()]
+        version, extras = self.locator.version, self.extra
+        out: list[Placement] = []
+        for i, codes in enumerate(chains):
+            placement = Placement(
+                status=status[i], method=method[i], lon=lon[i], lat=lat[i], confidence=conf[i],
+                flags=self.flags[i], chain=dict(zip(LEVELS, codes, strict=True)),
+                version=version,
+            )  # fmt: skip
+            extra = extras.get(i)
+            if extra is not None:
+                placement = replace(
+                    placement, geocoded=extra.geocoded, candidates=tuple(extra.candidates),
+                    details=extra.details,
+                )  # fmt: skip
+            out.append(placement)
+        return out
 
     def placement(self, i: int) -> Placement:
         extra = self.extra.get(i) or _Extra()
@@ -157,7 +183,9 @@ class LocationPipeline:
         """One placement per report, in order."""
         lon, lat = points_of(reports)
         placed = self.place_arrays(lon, lat, [r.address for r in reports])
-        return [placed.placement(i) for i in range(len(placed))]
+        if len(placed) == 1:
+            return [placed.placement(0)]
+        return placed.placements()
 
     def place_arrays(
         self, lon: FloatArray, lat: FloatArray, addresses: Sequence[str | None]

@@ -21,6 +21,7 @@ from geo.stores.addresses import AreaLabel
 from tests.geo.test_report_store import GAP, GRID_A, GRID_B, IN_A, NEAR_EDGE, SEED, X0, Y0
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
+POLICY = ReportPolicy()
 LOCATOR = Locator(
     [
         AreaRecord(
@@ -188,14 +189,17 @@ def test_a_person_may_choose_a_grid_or_a_point() -> None:
 
 def test_a_single_report_is_placed_as_it_would_be_in_a_batch() -> None:
     """The one-point paths (locate_one, nearest_other_one) agree with the vectorised ones,
-    near edges, in the gap between grids and outside everything."""
+    near edges, in the gap between grids and outside everything; a batch's placements, built
+    column by column, equal the one-report ones, geocoded answers and candidates included."""
     rng = np.random.default_rng(3)
     lon = X0 - 0.002 + rng.random(300) * 0.03
     lat = Y0 - 0.002 + rng.random(300) * 0.025
+    texts = [None, None, "上海路1号", "上海路2号", "东门", "边上", "不知道哪里"]
     reports = [
-        parse_report({"source": "app", "point": pt((a, b))}, ReportPolicy())
-        for a, b in zip(lon.tolist(), lat.tolist(), strict=True)
+        parse_report({"source": "app", "point": pt((a, b)), "address": texts[i % 7]}, POLICY)
+        for i, (a, b) in enumerate(zip(lon.tolist(), lat.tolist(), strict=True))
     ]
+    reports += [parse_report({"source": "app", "address": t}, POLICY) for t in texts if t]
     pipeline = LocationPipeline(LOCATOR, GEOCODER, ReportPolicy(boundary_m=60.0))
     together = pipeline.place(reports)
     alone = [pipeline.place([r])[0] for r in reports]

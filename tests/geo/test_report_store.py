@@ -145,6 +145,24 @@ def test_a_batch_is_stored_whole_or_not_at_all(store: Store) -> None:
     assert len(set(ids)) == 5 and count(store) == 5
 
 
+def test_a_large_batch_resent_with_new_reports_stores_only_the_new_ones(store: Store) -> None:
+    """Batches above a handful of reports are copied in bulk on PostgreSQL; a resent batch
+    collides with its stored rows and must still answer them and store only the new ones."""
+    points = [(IN_A[0] + i * 1e-5, IN_A[1] - i * 1e-5) for i in range(60)]
+    first = [report(p, external_id=f"L-{i}") for i, p in enumerate(points[:40])]
+    ids = submit(store, *first)
+    assert len(set(ids)) == 40 and count(store) == 40
+    again = first[10:] + [report(p, external_id=f"L-{i + 40}") for i, p in enumerate(points[40:])]
+    results = store.add_reports(again, pipeline(store).place(again), actor="tester")
+    assert [r.report.id for r in results[:30]] == ids[10:]
+    assert [r.created for r in results] == [False] * 30 + [True] * 20
+    assert count(store) == 60
+    with store.engine.connect() as conn:
+        stored = dict(conn.execute(select(reports.c.external_id, reports.c.geom)).all())
+    for i, (lon, lat) in enumerate(points):
+        assert (stored[f"L-{i}"].x, stored[f"L-{i}"].y) == (lon, lat)
+
+
 def test_concurrent_retries_store_one_report(store: Store) -> None:
     new = report(IN_A, key="k1:retry", description="并发重试")
     placement = pipeline(store).place([new])
