@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -33,7 +33,13 @@ from geo.errors import (
     VersionMismatchError,
 )
 
-__all__ = ["error_response", "install_error_handlers", "store_is_down"]
+__all__ = [
+    "HANDLERS",
+    "error_answer",
+    "error_response",
+    "install_error_handlers",
+    "store_is_down",
+]
 
 log = logging.getLogger("onemap.api")
 
@@ -161,10 +167,29 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "internal_error", "internal error; it has been logged")
 
 
+Handler = Callable[[Request, Exception], Awaitable[JSONResponse]]
+HANDLERS: dict[type[Exception], Handler] = {
+    OnemapError: _onemap_error,
+    RequestValidationError: _validation_error,
+    StarletteHTTPException: _http_error,
+    DBAPIError: _database_error,
+    PoolTimeoutError: _store_down,
+    Exception: _unexpected,
+}
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(OnemapError, _onemap_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(DBAPIError, _database_error)
-    app.add_exception_handler(PoolTimeoutError, _store_down)
-    app.add_exception_handler(Exception, _unexpected)
+    for cls, handler in HANDLERS.items():
+        app.add_exception_handler(cls, handler)
+
+
+async def error_answer(request: Request, exc: Exception) -> JSONResponse:
+    """The answer the installed handlers give ``exc``, for endpoints answered ahead of them.
+
+    The handler is chosen as Starlette chooses it: by the nearest class in ``exc``'s MRO.
+    """
+    for cls in type(exc).__mro__:
+        handler = HANDLERS.get(cls)
+        if handler is not None:
+            return await handler(request, exc)
+    return await _unexpected(request, exc)  # not reached: every MRO here holds Exception

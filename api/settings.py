@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         description="log every request (one line each); turn off behind a proxy that logs, "
         "or at dispatch rates where the line costs measurable CPU",
     )
+    telemetry: bool = Field(
+        default=False,
+        description="FastAPI's OpenTelemetry spans and metrics, to the globally configured "
+        "providers; off, no request pays for checking them",
+    )
     migrate_on_start: bool = Field(
         default=True, description="run the Alembic migrations when the service starts"
     )
