@@ -13,15 +13,17 @@ import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from .calibration import Calibrator
 from .errors import BuildCancelledError, check_text
 from .gazetteer import Gazetteer, national
-from .keys import KeyMaker, admin_cut, detail_of, split_admin, split_tail
-from .normalize import normalize_cleaned
+from .keys import KeyMaker, admin_cut, detail_of, split_tail
+from .normalize import normalize_cleaned, normalize_split
 from .postings import NUMBER_BASE, Postings, bigram_codes
 from .synth import StandardAddress, noisy
 from .text import clean
@@ -239,12 +241,13 @@ class AddressIndex:
     def _score(self, text: str, limit: int) -> tuple[str, list[tuple[float, int]]]:
         head, tail = split_tail(_EXTRA_WORDS.sub("", clean(text)[0]))
         gaz = self._gazetteer
-        normalized = normalize_cleaned(head, gaz)
-        q_admin, q_local = split_admin(normalized, gaz)
+        q_admin, q_local = normalize_split(head, gaz)
+        normalized = q_admin + q_local
         detail = detail_of(tail)
         results: list[tuple[float, int]] = []
         q_grams = _bigrams(q_local)
         q_numbers = _NUMBER_TOKEN.findall(q_local)
+        fallbacks = _fallbacks(detail)
         for k in self._shortlist(q_local):
             local = self._local[k]
             sim = fuzz.ratio(q_local, local) / 100.0
@@ -257,7 +260,7 @@ class AddressIndex:
                 admin = self._admin[k]
                 agree = fuzz.partial_ratio(q_admin, admin) / 100.0 if admin else 0.5
                 sim += 0.05 * agree - 0.15 * (1.0 - agree)
-            factor, pos = self._resolve(k, detail)
+            factor, pos = self._resolve(k, detail, fallbacks)
             results.append((max(0.0, min(1.0, sim * factor)), pos))
         results.sort(key=lambda r: r[0], reverse=True)
         seen: set[int] = set()
@@ -285,7 +288,7 @@ class AddressIndex:
             taken.append(keys)
         if not taken:
             return []
-        found, votes = np.unique(np.concatenate(taken), return_counts=True)
+        found, votes = _counted(taken[0] if len(taken) == 1 else np.concatenate(taken))
         # Number terms are too common to scan (every village has a 5组) but decide between
         # the keys the rare terms found: look those keys up in the numbers' postings.
         numbers = [self._numbers[t] for t in set(_NUMBER_TOKEN.findall(q_local))
@@ -302,15 +305,17 @@ class AddressIndex:
         order = np.argsort(-votes, kind="stable")[:_MAX_KEYS]
         return list(found[order].tolist())
 
-    def _resolve(self, k: int, detail: str) -> tuple[float, int]:
-        """The record of key ``k`` that fits the query's detail, and how well it fits."""
-        hit = self._detail.get((k, detail))
+    def _resolve(self, k: int, detail: str, fallbacks: tuple[str, ...]) -> tuple[float, int]:
+        """The record of key ``k`` that fits the query's detail, and how well it fits.
+
+        ``fallbacks`` is :func:`_fallbacks` of ``detail``: coarser details to try in turn.
+        """
+        get = self._detail.get
+        hit = get((k, detail))
         if hit is not None:
             return 1.0, hit
-        parts = _DETAIL_PART.findall(detail)
-        while parts:
-            parts.pop()
-            hit = self._detail.get((k, "".join(n + m for n, m in parts)))
+        for coarser in fallbacks:
+            hit = get((k, coarser))
             if hit is not None:
                 return 0.9, hit
         return 0.8, self._first[k]
@@ -332,6 +337,29 @@ class AddressIndex:
         return Calibrator.fit(raws, right)
 
 
+def _counted(keys: npt.NDArray[np.int32]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.intp]]:
+    """``np.unique(keys, return_counts=True)`` without its generic machinery (a fifth of it).
+
+    The posting lists are sorted runs, which a stable (merge) sort joins quickly.
+    """
+    keys = np.sort(keys, kind="stable")
+    fresh = np.empty(keys.shape[0], dtype=bool)
+    fresh[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=fresh[1:])
+    starts = np.flatnonzero(fresh)
+    return keys[starts], np.diff(starts, append=keys.shape[0])
+
+
+@lru_cache(maxsize=4096)
+def _fallbacks(detail: str) -> tuple[str, ...]:
+    """Coarser forms of a detail, finest first, down to none (3幢2单元 → 3幢, "").
+
+    Computed once per query rather than once per candidate key.
+    """
+    parts = [n + m for n, m in _DETAIL_PART.findall(detail)]
+    return tuple("".join(parts[:i]) for i in range(len(parts) - 1, -1, -1))
+
+
 def _number_fit(query: list[str], key: frozenset[str]) -> float:
     """How well the query's door, group and lane numbers agree with a key's.
 
@@ -339,11 +367,13 @@ def _number_fit(query: list[str], key: frozenset[str]) -> float:
     houses. A number the key has with another value is a conflict; one it lacks, a gap.
     """
     fit = 1.0
+    markers: set[str] | None = None
     for token in query:
         if token in key:
             continue
-        marker = token[-1]
-        fit *= _NUMBER_CONFLICT if any(t[-1] == marker for t in key) else _NUMBER_GAP
+        if markers is None:
+            markers = {t[-1] for t in key}
+        fit *= _NUMBER_CONFLICT if token[-1] in markers else _NUMBER_GAP
     return fit
 
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from .gazetteer import Gazetteer
-from .normalize import normalize_cleaned
+from .normalize import normalize_cleaned, normalize_split
 from .tagger import admin_prefix
 from .text import clean
 
@@ -169,12 +169,12 @@ class KeyMaker:
         return found[0], found[1], detail_of(tail)
 
     def _head_key(self, head: str, admin_names: tuple[str, ...]) -> tuple[str, str]:
+        if not any(admin_names):
+            return normalize_split(clean(head)[0], self.gazetteer)
         text = normalize_cleaned(clean(head)[0], self.gazetteer)
-        if any(admin_names):
-            cut = 0
-            for name in admin_names:
-                name = clean(name)[0]
-                if name and text.startswith(name, cut):
-                    cut += len(name)
-            return text[:cut], text[cut:]
-        return split_admin(text, self.gazetteer)
+        cut = 0
+        for name in admin_names:
+            name = clean(name)[0]
+            if name and text.startswith(name, cut):
+                cut += len(name)
+        return text[:cut], text[cut:]

@@ -15,6 +15,8 @@ _BUILDING = re.compile(r"(?<=[0-9A-Z])(?:号楼|栋|座|撞|懂|搂)")
 _ROOM = re.compile(r"(?<=[0-9])(?:房间|房|户)")
 _FLOOR = re.compile(r"(?<=[0-9])(?:楼|F)(?![0-9A-Z])")
 _HEAD_NOISE = re.compile(r"^(?:中华人民共和国|中国)")
+# Administrative levels an index cuts off the front of an address (the community stays).
+_ADMIN_PART = frozenset(("prov", "city", "district", "town"))
 
 
 def normalize(text: str, *, gazetteer: Gazetteer | None = None) -> str:
@@ -69,7 +71,31 @@ def normalize_cleaned(
     """
     out = _HEAD_NOISE.sub("", cleaned)
     out = out[_prefix_cut(admin_prefix(out, gazetteer) if prefix is None else prefix) :]
-    out = convert_numbered(out)
+    return canonical_numbers(out)
+
+
+def normalize_split(cleaned: str, gazetteer: Gazetteer) -> tuple[str, str]:
+    """:func:`normalize_cleaned` cut into ``(admin, local)``: the leading province, city,
+    district and town names, and the rest.
+
+    One look-up of the administrative names serves both the prefix dropping and the cut.
+    """
+    out = _HEAD_NOISE.sub("", cleaned)
+    spans = admin_prefix(out, gazetteer)
+    cut = _prefix_cut(spans)
+    split = cut
+    for label, _, end in spans:
+        if end <= cut:
+            continue
+        if label not in _ADMIN_PART:
+            break
+        split = end
+    return canonical_numbers(out[cut:split]), canonical_numbers(out[split:])
+
+
+def canonical_numbers(text: str) -> str:
+    """Numerals to digits before numbering markers, then the synonyms (幢, 室, 层)."""
+    out = convert_numbered(text)
     out = _BUILDING.sub("幢", out)
     out = _ROOM.sub("室", out)
     return _FLOOR.sub("层", out)

@@ -91,6 +91,8 @@ class Postings:
         self.starts = np.append(first, codes.shape[0]).astype(np.int64)
         self.keys: Int32Array = keys.astype(np.int32)
         self.n_keys = n
+        # Plain ints for slicing: a NumPy scalar index costs twice as much per posting list.
+        self._bounds: list[int] = self.starts.tolist()
 
     def __len__(self) -> int:
         return int(self.terms.shape[0])
@@ -106,4 +108,5 @@ class Postings:
         where = np.searchsorted(self.terms, codes)
         where = np.minimum(where, len(self) - 1)
         hit = where[self.terms[where] == codes]
-        return [self.keys[self.starts[i] : self.starts[i + 1]] for i in hit.tolist()]
+        bounds, keys = self._bounds, self.keys
+        return [keys[bounds[i] : bounds[i + 1]] for i in hit.tolist()]
