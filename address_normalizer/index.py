@@ -36,6 +36,8 @@ _DETAIL_PART = re.compile(r"([0-9A-Z-]+)(幢|单元|层|室)")
 _POSTING_BUDGET = 6000
 _MAX_KEYS = 12
 _CHECK_EVERY = 211 * 100
+_MASK_MIN_KEYS = 2000
+_MASK_MAX = 64
 _NUMBER_CONFLICT = 0.8
 _NUMBER_GAP = 0.93
 
@@ -194,6 +196,27 @@ class AddressIndex:
             for tokens in self._key_numbers
         ]
         self._postings = Postings(self._local, extra)
+        self._number_masks = self._masks()
+
+    def _masks(self) -> dict[int, npt.NDArray[np.bool_]]:
+        """Membership arrays over all keys for the most common whole numbers (5组, 12号).
+
+        Every village has a 5组: such a posting list holds tens of thousands of keys, and
+        binary-searching a query's thousands of candidate keys in it cost more than the rest
+        of the shortlist. A boolean array answers the same question with one gather; only
+        the largest lists get one, so memory stays bounded (one byte per key each).
+        """
+        sizes = []
+        for number in self._numbers.values():
+            found = self._postings.lists(np.asarray([NUMBER_BASE + number], dtype=np.int64))
+            if found and found[0].shape[0] >= _MASK_MIN_KEYS:
+                sizes.append((found[0].shape[0], number, found[0]))
+        masks = {}
+        for _, number, keys in sorted(sizes, key=lambda s: -s[0])[:_MASK_MAX]:
+            mask = np.zeros(len(self._local), dtype=np.bool_)
+            mask[keys] = True
+            masks[number] = mask
+        return masks
 
     def _id(self, pos: int) -> str:
         return self._ids[pos] if self._ids is not None else str(pos)
@@ -248,6 +271,7 @@ class AddressIndex:
         q_grams = _bigrams(q_local)
         q_numbers = _NUMBER_TOKEN.findall(q_local)
         fallbacks = _fallbacks(detail)
+        agrees: dict[str, float] = {}
         for k in self._shortlist(q_local):
             local = self._local[k]
             sim = fuzz.ratio(q_local, local) / 100.0
@@ -258,7 +282,12 @@ class AddressIndex:
                 sim *= _number_fit(q_numbers, self._key_numbers[k])
             if q_admin:
                 admin = self._admin[k]
-                agree = fuzz.partial_ratio(q_admin, admin) / 100.0 if admin else 0.5
+                agree = agrees.get(admin)
+                if agree is None:
+                    # Candidates mostly share a few admin parts: compare each once.
+                    agree = agrees[admin] = (
+                        fuzz.partial_ratio(q_admin, admin) / 100.0 if admin else 0.5
+                    )
                 sim += 0.05 * agree - 0.15 * (1.0 - agree)
             factor, pos = self._resolve(k, detail, fallbacks)
             results.append((max(0.0, min(1.0, sim * factor)), pos))
@@ -293,9 +322,14 @@ class AddressIndex:
         # the keys the rare terms found: look those keys up in the numbers' postings.
         numbers = [self._numbers[t] for t in set(_NUMBER_TOKEN.findall(q_local))
                    if t in self._numbers]  # fmt: skip
-        if numbers:
-            codes = np.asarray([NUMBER_BASE + n for n in numbers], dtype=np.int64)
-            for keys in self._postings.lists(codes):
+        masks = self._number_masks
+        for number in numbers:
+            mask = masks.get(number)
+            if mask is not None:
+                votes = votes + mask[found]
+                continue
+            code = np.asarray([NUMBER_BASE + number], dtype=np.int64)
+            for keys in self._postings.lists(code):
                 where = np.minimum(np.searchsorted(keys, found), keys.shape[0] - 1)
                 votes = votes + (keys[where] == found)
         if found.shape[0] > _MAX_KEYS:
