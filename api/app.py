@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -13,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 
 from api.auth import KeyCache
 from api.errors import error_answer, install_error_handlers
-from api.limits import BodySizeLimit, RateLimiter
+from api.limits import BodySizeLimit, BodyTooLargeError, RateLimiter, within_limit
 from api.routers import (
     addresses,
     areas,
@@ -60,36 +61,51 @@ class OnemapApp(FastAPI):
 
     Every request otherwise passes eight ASGI layers (server errors, telemetry, two body
     limits, the tile shortcut, exception handlers, an exit stack) and the router's walk over
-    ~100 routes before its endpoint runs; for ``GET /v1/locate`` that costs as much CPU as the
-    lookup itself. Endpoints in :attr:`hot_routes`, by exact method and path, are called
-    straight away, their errors answered by the same table (:func:`api.errors.error_answer`).
-    Such an endpoint takes a :class:`Request` and returns a :class:`Response`, and must not
-    need what the skipped layers give: it reads no body (so no size limit applies) and uses
-    no dependencies. The door is not used while FastAPI's telemetry is on, so that spans and
-    metrics cover every request.
+    ~100 routes before its endpoint runs, and a FastAPI route then solves its dependencies and
+    validates its answer; for ``GET /v1/locate`` all that costs more CPU than the lookup.
+    Endpoints in :attr:`hot_routes`, by exact method and path, are called straight away, their
+    errors answered by the same table (:func:`api.errors.error_answer`) and, except for GET,
+    their bodies held to the same size limit. Such an endpoint takes a :class:`Request`,
+    returns a :class:`Response` and checks its key and input itself, answering as its
+    documented route does. The door is not used while FastAPI's telemetry is on, so that
+    spans and metrics cover every request.
     """
 
-    def __init__(self, *, telemetry: bool = False, **options: Any) -> None:
+    def __init__(self, *, telemetry: bool, max_body_bytes: int, **options: Any) -> None:
         # Off, the per-request check of OpenTelemetry's global providers (environment reads)
         # is skipped too.
         off: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
         super().__init__(telemetry=None if telemetry else off, **options)
         self.telemetry = telemetry
+        self.max_body_bytes = max_body_bytes
         self.hot_routes: dict[tuple[str, str], HotEndpoint] = {}
+        self.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self.telemetry:
             endpoint = self.hot_routes.get((scope["method"], scope["path"]))
             if endpoint is not None:
                 scope["app"] = self
-                request = Request(scope, receive, send)
-                try:
-                    response = await endpoint(request)
-                except Exception as exc:
-                    response = await error_answer(request, exc)
-                await response(scope, receive, send)
+                door = partial(_answer_at_the_door, endpoint)
+                if scope["method"] == "GET":  # a GET endpoint reads no body: nothing to limit
+                    await door(scope, receive, send)
+                else:
+                    await within_limit(door, self.max_body_bytes, scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+async def _answer_at_the_door(
+    endpoint: HotEndpoint, scope: Scope, receive: Receive, send: Send
+) -> None:
+    request = Request(scope, receive, send)
+    try:
+        response = await endpoint(request)
+    except BodyTooLargeError:
+        raise  # answered 413 by within_limit, as BodySizeLimit does in the stack
+    except Exception as exc:
+        response = await error_answer(request, exc)
+    await response(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -116,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = OnemapApp(
         telemetry=settings.telemetry,
+        max_body_bytes=settings.max_body_bytes,
         title="onemap",
         version="1.0.0",
         description=DESCRIPTION,
@@ -126,7 +143,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.key_cache = KeyCache(ttl=settings.key_cache_seconds)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.hot_routes.update(locate.HOT_ROUTES)
     # The hot paths of dispatch first: route matching walks the routers in this order.

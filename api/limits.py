@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import error_response
 from geo.errors import RateLimitedError
 
-__all__ = ["BodySizeLimit", "RateLimiter"]
+__all__ = ["BodySizeLimit", "BodyTooLargeError", "RateLimiter", "within_limit"]
 
 
 class BodySizeLimit:
@@ -30,39 +30,53 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
-            return
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLargeError
-            return message
-
-        try:
-            await self.app(scope, counting_receive, send)
-        except _BodyTooLargeError:
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(
-            413,
-            "payload_too_large",
-            f"request body is larger than {self.max_bytes} bytes",
-            {"field": "body", "max_bytes": self.max_bytes},
-        )
-        await response(scope, receive, send)
+        await within_limit(self.app, self.max_bytes, scope, receive, send)
 
 
-class _BodyTooLargeError(Exception):
-    pass
+async def within_limit(
+    app: ASGIApp, max_bytes: int, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Run ``app`` on an HTTP request, answering 413 instead once its body passes ``max_bytes``.
+
+    ``app`` must let :class:`BodyTooLargeError` through: it is raised by the body reads it
+    makes, and turned into the 413 here.
+    """
+    declared = None
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            declared = value
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        await _refuse(max_bytes, scope, receive, send)
+        return
+    received = 0
+
+    async def counting_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > max_bytes:
+                raise BodyTooLargeError
+        return message
+
+    try:
+        await app(scope, counting_receive, send)
+    except BodyTooLargeError:
+        await _refuse(max_bytes, scope, receive, send)
+
+
+async def _refuse(max_bytes: int, scope: Scope, receive: Receive, send: Send) -> None:
+    response = error_response(
+        413,
+        "payload_too_large",
+        f"request body is larger than {max_bytes} bytes",
+        {"field": "body", "max_bytes": max_bytes},
+    )
+    await response(scope, receive, send)
+
+
+class BodyTooLargeError(Exception):
+    """Raised by a body read past the limit; :func:`within_limit` answers it with 413."""
 
 
 @dataclass
