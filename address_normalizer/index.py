@@ -377,11 +377,15 @@ def _counted(keys: npt.NDArray[np.int32]) -> tuple[npt.NDArray[np.int32], npt.ND
     The posting lists are sorted runs, which a stable (merge) sort joins quickly.
     """
     keys = np.sort(keys, kind="stable")
-    fresh = np.empty(keys.shape[0], dtype=bool)
+    n = keys.shape[0]
+    fresh = np.empty(n, dtype=bool)
     fresh[:1] = True
     np.not_equal(keys[1:], keys[:-1], out=fresh[1:])
     starts = np.flatnonzero(fresh)
-    return keys[starts], np.diff(starts, append=keys.shape[0])
+    counts = np.empty(starts.shape[0], dtype=np.intp)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+    counts[-1:] = n - starts[-1:]
+    return keys[starts], counts
 
 
 @lru_cache(maxsize=4096)
