@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
@@ -83,8 +84,9 @@ class ReportSettings(BaseSettings):
             self.sources = [*self.sources, "open311"]  # the Open311 endpoint's own source
         return self
 
-    @property
+    @cached_property
     def policy(self) -> ReportPolicy:
+        """The rules as the domain takes them; built once (every intake asks, three times)."""
         return ReportPolicy(
             sources=tuple(self.sources), review_hours=self.review_hours,
             response_hours=self.response_hours, cross_check_m=self.cross_check_m,

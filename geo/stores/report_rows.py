@@ -287,8 +287,9 @@ def insert_one_audited(
     (``geo/sql/report_insert_one.sql``, prepared by psycopg after a few uses) writes both
     rows; run on an autocommit connection, the whole intake is one atomic statement.
     """
-    params = {name: _driver_value(name, value) for name, value in row.items()}
-    params.update(audit_at=at, audit_actor=actor, audit_key_id=key_id)
+    params = dict(row, audit_at=at, audit_actor=actor, audit_key_id=key_id)
+    for name in _JSON_COLUMNS:
+        params[name] = _driver_value(name, params[name])
     # exec_driver_sql: no statement to compile, but driver errors still come wrapped as
     # SQLAlchemy's (a lost connection is invalidated and answered 503 like everywhere else).
     found = conn.exec_driver_sql(_insert_one_sql(), params).first()
