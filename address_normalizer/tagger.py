@@ -421,6 +421,9 @@ def _admin_inside(text: str, a: int, b: int, gazetteer: Gazetteer) -> int:
     return 0
 
 
+_ROAD_NEXT = re.compile("([东西南北中]{0,2})(?:路|街|大道|巷|弄)")
+
+
 def _absorb_short(text: str, a: int, b: int, state: _State) -> int:
     """Undo a short admin name that is really the head of the next name (嘉善大道, 下沙开发区).
 
@@ -430,6 +433,11 @@ def _absorb_short(text: str, a: int, b: int, state: _State) -> int:
         return a
     m = SUFFIX.search(text, a, b)
     if m is None or m.lastgroup not in ("road", "poi", "devzone"):
+        return a
+    road = _ROAD_NEXT.match(text, m.end(), b)
+    if m.lastgroup == "poi" and road and m.end() - a + len(road.group(1)) >= 2:
+        # 黄岩 + 环城西路, 永康 + 城南路: the POI ending starts a road's name, and the road
+        # keeps two characters before its suffix (杏林湾路 stays one name).
         return a
     if m.start() - a <= 1:
         start = state.out.pop()[1]

@@ -151,6 +151,16 @@ def test_spans_round_trip(text: str) -> None:
             [("district", "南湖区"), ("road", "体育场路"), ("community", "体东社区"),
              ("houseno", "12号")],
         ),
+        # A short division before a road whose name starts like a POI ending (城, 苑) stands;
+        # a road keeps at least two characters before its suffix.
+        (
+            "台州黄岩环城西路12号",
+            [("city", "台州"), ("district", "黄岩"), ("road", "环城西路"), ("roadno", "12号")],
+        ),
+        (
+            "厦门市集美区杏林湾路10号",
+            [("city", "厦门市"), ("district", "集美区"), ("road", "杏林湾路"), ("roadno", "10号")],
+        ),
         # A gate, a site office or a part of the compound ends a name without a POI ending.
         (
             "中山路88号长城机电东区",
