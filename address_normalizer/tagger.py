@@ -537,6 +537,8 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
 
 
 _VILLAGE_CHARS = re.compile("[村组队社]")
+_NUMBERED_PART = re.compile("[0-9A-Z零〇一二三四五六七八九十]+[区期]")
+_LEVEL_END = re.compile("(?:镇|乡|街道|区|县|市|旗)$")
 _NOT_VILLAGE_END = frozenset("区院宫局所部馆站厂店园")
 _VILLAGE_KIND = frozenset(("行政", "自然"))
 _LEVEL_CHAR = {"省": "prov", "市": "city", "县": "district", "区": "district"}
@@ -614,6 +616,19 @@ def _settle(text: str, state: _State) -> None:
             and out[i - 1][2] == start
         ):
             out[i] = ("community", start, end)
+    for i in range(len(out) - 1):
+        label, start, end = out[i]
+        _, part_start, part_end = out[i + 1]
+        if (
+            label in ("town", "district")
+            and part_start == end
+            and _NUMBERED_PART.fullmatch(text, end, part_end)
+            and not _LEVEL_END.search(text, start, end)
+        ):
+            # 柳青 + 二区, 双屿 + 二期: a short place name before a numbered part names a
+            # housing area (its sub-POI), not the town.
+            out[i] = ("poi", start, end)
+            out[i + 1] = ("subpoi", part_start, part_end)
     if _VILLAGE_CHARS.search(text):
         _villages(text, out)
     seen = False

@@ -161,6 +161,18 @@ def test_spans_round_trip(text: str) -> None:
             "厦门市集美区杏林湾路10号",
             [("city", "厦门市"), ("district", "集美区"), ("road", "杏林湾路"), ("roadno", "10号")],
         ),
+        # A short town name before a numbered part names a housing area; with its suffix
+        # it is the town.
+        (
+            "温州市鹿城区双屿二期3幢",
+            [("city", "温州市"), ("district", "鹿城区"), ("poi", "双屿"), ("subpoi", "二期"),
+             ("houseno", "3幢")],
+        ),
+        (
+            "温州市鹿城区双屿镇二期3幢",
+            [("city", "温州市"), ("district", "鹿城区"), ("town", "双屿镇"), ("poi", "二期"),
+             ("houseno", "3幢")],
+        ),
         # A gate, a site office or a part of the compound ends a name without a POI ending.
         (
             "中山路88号长城机电东区",
