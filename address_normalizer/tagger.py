@@ -273,7 +273,9 @@ def _numbered(kind: str, start: int, end: int, at_end: bool, text: str, state: _
         if text[end - 2 : end] == "号院":
             label = "poi"
         else:
-            label = "subpoi" if state.has_poi() and prev in ("poi", "subpoi", "houseno") else "poi"
+            # Once a POI was named, a numbered part after it (its floor, door or building
+            # included) is one of its parts: 市场 + 0层 + 0区.
+            label = "subpoi" if state.has_poi() and prev in _PART_AFTER else "poi"
     elif prev in ("cellno", "houseno", "floorno") and at_end:
         label = "roomno"
     elif "-" in text[start:end] and prev not in ("road",):
@@ -399,6 +401,7 @@ def _late_village(text: str, m: re.Match[str], body: int, b: int) -> bool:
 
 # Sub-POI words that end a name even when the name before them has no POI ending.
 _SUBPOI_ALONE = re.compile("门卫室?|项目部|[东西南北中]区|门口")
+_PART_AFTER = frozenset(("poi", "subpoi", "houseno", "floorno", "cellno", "roadno", "assist"))
 _UNIT_AFTER_NUMBER = frozenset("班档信标仓库厂车柜号")
 _WORD_AFTER_ENDING = frozenset(("城市", "庭院", "府邸", "厂房", "店铺", "城区", "苑区"))
 _RESTART = frozenset(("prov", "city"))

@@ -173,6 +173,13 @@ def test_spans_round_trip(text: str) -> None:
             [("city", "温州市"), ("district", "鹿城区"), ("town", "双屿镇"), ("poi", "二期"),
              ("houseno", "3幢")],
         ),
+        # A numbered part after a POI's floor is one of its parts; without a POI it is one.
+        (
+            "中山路12号轻纺市场3层A区",
+            [("road", "中山路"), ("roadno", "12号"), ("poi", "轻纺市场"), ("floorno", "3层"),
+             ("subpoi", "A区")],
+        ),
+        ("中山路12号A区", [("road", "中山路"), ("roadno", "12号"), ("poi", "A区")]),
         # A gate, a site office or a part of the compound ends a name without a POI ending.
         (
             "中山路88号长城机电东区",
