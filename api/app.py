@@ -59,7 +59,7 @@ HotEndpoint = Callable[[Request], Awaitable[Response]]
 class OnemapApp(FastAPI):
     """FastAPI with a front door: the dispatch hot paths are answered ahead of the stack.
 
-    Every request otherwise passes eight ASGI layers (server errors, telemetry, two body
+    Every request otherwise passes seven ASGI layers (server errors, telemetry, two body
     limits, the tile shortcut, exception handlers, an exit stack) and the router's walk over
     ~100 routes before its endpoint runs, and a FastAPI route then solves its dependencies and
     validates its answer; for ``GET /v1/locate`` all that costs more CPU than the lookup.
