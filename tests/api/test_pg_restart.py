@@ -202,6 +202,9 @@ def test_reports_survive_a_postgres_restart_exactly_once(
     # The same server process answers (no restart of the service was needed).
     assert httpx.get(f"{base}/readyz", timeout=5).status_code == 200
 
+    # The restart cut this test process's own pooled connections too; connections are not
+    # pinged before use, so start the check on fresh ones.
+    empty_store.engine.dispose()
     with empty_store.engine.connect() as conn:
         rows = conn.execute(
             text("SELECT external_id, id, idempotency_key FROM reports WHERE source = '12345'")
