@@ -179,17 +179,9 @@ class Gazetteer:
 
     def match(self, text: str, start: int) -> Iterator[tuple[int, Place]]:
         """``(end, place)`` for every surface form starting at ``start``, longest first."""
-        lengths = self._heads.get(text[start : start + 2])
-        if not lengths:
-            return
-        forms = self._forms
-        room = len(text) - start
-        for length in lengths:
-            if length <= room:
-                hit = forms.get(text[start : start + length])
-                if hit:
-                    for place in hit:
-                        yield start + length, place
+        for end, places in self.groups(text, start):
+            for place in places:
+                yield end, place
 
 
 @cache
