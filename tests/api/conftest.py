@@ -11,13 +11,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.schemas import ErrorBody
 from api.settings import Settings
 from geo.access import Role
+from geo.levels import Level
+from geo.records import NewArea
 from geo.stores import Store
+
+# One district holding one street: the smallest city a report can be placed in.
+STREET_X0, STREET_Y0, STREET_SIDE = 120.70, 30.70, 0.1
+
+
+def seed_one_street(store: Store) -> str:
+    """Store a district and its street over the same square; a dispatcher key for them."""
+    box = shapely.box(STREET_X0, STREET_Y0, STREET_X0 + STREET_SIDE, STREET_Y0 + STREET_SIDE)
+    store.add_areas(
+        [NewArea("330402", Level.DISTRICT, "南湖区", box),
+         NewArea("330402007", Level.STREET, "建设街道", box, parent_code="330402")],
+        author="tests", reason="seed",
+    )  # fmt: skip
+    return store.create_key(name="dispatch", role=Role.DISPATCHER)[1]
 
 
 def settings_for(store: Store, tmp_path: Path, **overrides: object) -> Settings:

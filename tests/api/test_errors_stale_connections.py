@@ -15,20 +15,16 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import shapely
 from fastapi.testclient import TestClient
 from httpx import Response
 
 from api.app import create_app
-from geo.access import Role
-from geo.levels import Level
-from geo.records import NewArea
 from geo.stores import Store
-from tests.api.conftest import settings_for
+from tests.api.conftest import STREET_X0, STREET_Y0, seed_one_street, settings_for
 
 pytestmark = pytest.mark.postgis
 
-X0, Y0, SIDE = 120.70, 30.70, 0.1
+X0, Y0 = STREET_X0, STREET_Y0
 ATTEMPTS = 5
 
 
@@ -64,13 +60,7 @@ def until_answered(call: Callable[[], Response], statuses: list[int]) -> Respons
 def test_cut_connections_cost_one_retry_and_no_duplicate(
     empty_store: Store, tmp_path: Path
 ) -> None:
-    box = shapely.box(X0, Y0, X0 + SIDE, Y0 + SIDE)
-    empty_store.add_areas(
-        [NewArea("330402", Level.DISTRICT, "南湖区", box),
-         NewArea("330402007", Level.STREET, "建设街道", box, parent_code="330402")],
-        author="tests", reason="seed",
-    )  # fmt: skip
-    key = empty_store.create_key(name="dispatch", role=Role.DISPATCHER)[1]
+    key = seed_one_street(empty_store)
 
     def report(external_id: str) -> dict[str, object]:
         return {

@@ -26,13 +26,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import shapely
 from sqlalchemy import text
 
-from geo.access import Role
-from geo.levels import Level
-from geo.records import NewArea
 from geo.stores import Store
+from tests.api.conftest import STREET_X0, STREET_Y0, seed_one_street
 from tests.live_server import live_server
 
 pytestmark = [pytest.mark.postgis, pytest.mark.faults]
@@ -41,7 +38,7 @@ pytestmark = [pytest.mark.postgis, pytest.mark.faults]
 CLUSTER = os.environ.get("ONEMAP_TEST_PG_CLUSTER", "15 main").split()
 DOWN_SECONDS = 2.0
 CLIENTS = 4
-X0, Y0, SIDE = 120.70, 30.70, 0.1
+X0, Y0 = STREET_X0, STREET_Y0
 
 
 def pg_ctl(action: str, *options: str) -> None:
@@ -92,13 +89,7 @@ def restartable() -> None:
 @pytest.fixture
 def served(restartable: None, empty_store: Store, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A live server over a PostGIS store with one district and street; a dispatcher key."""
-    box = shapely.box(X0, Y0, X0 + SIDE, Y0 + SIDE)
-    empty_store.add_areas(
-        [NewArea("330402", Level.DISTRICT, "南湖区", box),
-         NewArea("330402007", Level.STREET, "建设街道", box, parent_code="330402")],
-        author="tests", reason="seed",
-    )  # fmt: skip
-    key = empty_store.create_key(name="dispatch", role=Role.DISPATCHER)[1]
+    key = seed_one_street(empty_store)
     env = {**os.environ, "ONEMAP_DATABASE_URL": empty_store.url, "ONEMAP_DATA_DIR": str(tmp_path)}
     with live_server(env, cwd=tmp_path) as base:
         yield base, key
