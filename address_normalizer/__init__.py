@@ -25,7 +25,7 @@ from .calibration import Calibrator
 from .compare import Comparison, compare
 from .errors import MAX_LENGTH, AddressInputError, BuildCancelledError, check_typed_text, is_binary
 from .gazetteer import Gazetteer, national
-from .index import AddressIndex, Candidate
+from .index import AddressIndex, Candidate, Lookup
 from .normalize import normalize
 from .parser import LABELS, Component, ParseResult, parse
 from .synth import StandardAddress, noisy_query
@@ -41,6 +41,7 @@ __all__ = [
     "Comparison",
     "Component",
     "Gazetteer",
+    "Lookup",
     "ParseResult",
     "StandardAddress",
     "check_typed_text",

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -28,7 +29,7 @@ from .postings import NUMBER_BASE, Postings, bigram_codes
 from .synth import StandardAddress, noisy
 from .text import clean
 
-__all__ = ["AddressIndex", "Candidate"]
+__all__ = ["AddressIndex", "Candidate", "Lookup"]
 
 _EXTRA_WORDS = re.compile(r"(?:斜对面|对面|附近|旁边|隔壁|门口|周边|里面|边上|旁)")
 _NUMBER_TOKEN = re.compile(r"[0-9A-Z-]+[组号弄巷]")
@@ -40,6 +41,18 @@ _MASK_MIN_KEYS = 2000
 _MASK_MAX = 64
 _NUMBER_CONFLICT = 0.8
 _NUMBER_GAP = 0.93
+
+
+class Lookup(NamedTuple):
+    """What :meth:`AddressIndex.lookup` found for one query."""
+
+    normalized: str
+    """The canonical form the query was matched in."""
+    candidates: list[Candidate]
+    """The most likely standard addresses, best first."""
+    area_only: bool
+    """The query names nothing but administrative areas (百妙社区, 城南街道百妙社区附近): every
+    address of the area matches it about equally, so no one of them, nor one grid, is meant."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,26 +255,26 @@ class AddressIndex:
         AddressInputError
             If ``text`` is empty, longer than 200 characters or not a string.
         """
-        return self.lookup(text, limit)[1]
+        return self.lookup(text, limit).candidates
 
-    def lookup(self, text: str, limit: int = 5) -> tuple[str, list[Candidate]]:
+    def lookup(self, text: str, limit: int = 5) -> Lookup:
         """:meth:`match` plus the canonical form the query was matched in.
 
         The canonical form is the normalised query without filler words (附近, 对面), its
         building/unit/room part in standard spelling (3幢2单元102室).
         """
         check_text(text)
-        normalized, scored = self._score(text, limit)
+        normalized, scored, area_only = self._score(text, limit)
         out = []
         for rank, (score, pos) in enumerate(scored):
             # The top answer is judged by its lead over the runner-up, the others by the top.
             other = (scored[1][0] if len(scored) > 1 else 0.0) if rank == 0 else scored[0][0]
             confidence = self.calibrator(_raw(score, score - other))
             out.append(Candidate(self._id(pos), round(score, 4), round(confidence, 4), pos))
-        return normalized, out
+        return Lookup(normalized, out, area_only)
 
     # -- scoring -------------------------------------------------------------------------------
-    def _score(self, text: str, limit: int) -> tuple[str, list[tuple[float, int]]]:
+    def _score(self, text: str, limit: int) -> tuple[str, list[tuple[float, int]], bool]:
         head, tail = split_tail(_EXTRA_WORDS.sub("", clean(text)[0]))
         gaz = self._gazetteer
         q_admin, q_local = normalize_split(head, gaz)
@@ -300,7 +313,19 @@ class AddressIndex:
                 unique.append((score, pos))
                 if len(unique) == limit:
                     break
-        return normalized + detail, unique
+        return normalized + detail, unique, not detail and self._area_only(q_local)
+
+    def _area_only(self, q_local: str) -> bool:
+        """Whether the local part is nothing but administrative names of this library."""
+        groups = self._gazetteer.groups
+        pos = 0
+        while pos < len(q_local):
+            for end, _ in groups(q_local, pos):  # the longest name starting here
+                pos = end
+                break
+            else:
+                return False
+        return True
 
     def _shortlist(self, q_local: str) -> list[int]:
         """Keys sharing the most rare terms with the query, whole numbers breaking ties."""

@@ -183,3 +183,21 @@ def test_geocode_many_without_cache_and_with_bad_text(
     assert len(geocoder._cache) == 0
     with pytest.raises(ValueError):
         geocoder.geocode_many([text, ""])
+
+
+def test_a_text_naming_only_a_community_is_never_resolved_to_a_grid(
+    geocoder: Geocoder, frame: pd.DataFrame
+) -> None:
+    # Every address of a community matches its bare name about equally well: resolving
+    # would pick one door, and so one grid, by chance. A road or door in the text resolves.
+    grids = frame.groupby("community")["grid"].nunique()
+    for code in grids[grids > 1].index[:40]:
+        row = frame[frame["community"] == code].iloc[0]
+        comps = row["components"]
+        community = comps["community"]
+        for text in (community, f"{comps['town']}{community}", f"{community}附近"):
+            result = geocoder.geocode(text)
+            assert not result.resolved and result.best is None, text
+            assert result.grid_confidence < geocoder.threshold
+        named = geocoder.geocode(row["full_text"])
+        assert named.resolved and named.best is not None and named.best.code == row["code"]
