@@ -50,9 +50,10 @@ class Lookup(NamedTuple):
     """The canonical form the query was matched in."""
     candidates: list[Candidate]
     """The most likely standard addresses, best first."""
-    area_only: bool
-    """The query names nothing but administrative areas (百妙社区, 城南街道百妙社区附近): every
-    address of the area matches it about equally, so no one of them, nor one grid, is meant."""
+    vague: bool
+    """The query names only administrative areas, perhaps followed by a road without a number
+    (百妙社区, 城南街道百妙社区附近, 市泾弄附近): every address there matches it about equally,
+    so no one of them, nor one grid, is meant."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,12 +173,17 @@ class AddressIndex:
         self._detail: dict[tuple[int, str], int] = {}
         self._sample: list[StandardAddress] = []
         admin_seen: dict[tuple[str | None, str | None, str | None], None] = {}
+        roads: set[str] = set()
+        self._roads = roads  # names only: a road without a number names no door
         detail_of_key = self._detail
         for pos, (text, comps, aliases) in enumerate(
             zip(texts, comps_column, aliases_column, strict=True)
         ):
             get = comps.get
             admin_seen[(get("district"), get("town") or get("street"), get("community"))] = None
+            road = get("road")
+            if road:
+                roads.add(road)
             keys = [maker.key(text, comps)]
             if aliases:
                 keys.extend(maker.from_text(alias, admin_cut(comps)) for alias in aliases)
@@ -264,14 +270,14 @@ class AddressIndex:
         building/unit/room part in standard spelling (3幢2单元102室).
         """
         check_text(text)
-        normalized, scored, area_only = self._score(text, limit)
+        normalized, scored, vague = self._score(text, limit)
         out = []
         for rank, (score, pos) in enumerate(scored):
             # The top answer is judged by its lead over the runner-up, the others by the top.
             other = (scored[1][0] if len(scored) > 1 else 0.0) if rank == 0 else scored[0][0]
             confidence = self.calibrator(_raw(score, score - other))
             out.append(Candidate(self._id(pos), round(score, 4), round(confidence, 4), pos))
-        return Lookup(normalized, out, area_only)
+        return Lookup(normalized, out, vague)
 
     # -- scoring -------------------------------------------------------------------------------
     def _score(self, text: str, limit: int) -> tuple[str, list[tuple[float, int]], bool]:
@@ -313,13 +319,15 @@ class AddressIndex:
                 unique.append((score, pos))
                 if len(unique) == limit:
                     break
-        return normalized + detail, unique, not detail and self._area_only(q_local)
+        return normalized + detail, unique, not detail and self._vague(q_local)
 
-    def _area_only(self, q_local: str) -> bool:
-        """Whether the local part is nothing but administrative names of this library."""
+    def _vague(self, q_local: str) -> bool:
+        """Whether the local part is administrative names of this library, then at most a road."""
         groups = self._gazetteer.groups
         pos = 0
         while pos < len(q_local):
+            if q_local[pos:] in self._roads:
+                return True
             for end, _ in groups(q_local, pos):  # the longest name starting here
                 pos = end
                 break

@@ -192,7 +192,7 @@ class Geocoder:
         address_normalizer.AddressInputError
             If ``text`` is empty, longer than 200 characters or not a string.
         """
-        normalized, found, area_only = self.index.lookup(text, limit=max(limit, 5))
+        normalized, found, vague = self.index.lookup(text, limit=max(limit, 5))
         if not found:
             return GeocodeResult(False, normalized, None, 0.0, [], self.version)
         raw_address, raw_grid = self._raw(found)
@@ -202,11 +202,11 @@ class Geocoder:
             self._match(c, confidence if rank == 0 else self._address_cal(_runner_raw(c, found)))
             for rank, c in enumerate(found[:limit])
         ]
-        if area_only:
-            # Every address of a community matches its bare name about equally, and the
-            # calibration (noisy copies of full addresses) never sees such a text: the scores
-            # alone would resolve "百妙社区" to one of its doors, and a report to one of its
-            # grids, with full confidence. A silent guess; the text names no grid.
+        if vague:
+            # Every address of a community (or of a road) matches its bare name about equally,
+            # and the calibration (noisy copies of full addresses) never sees such a text: the
+            # scores alone would resolve "百妙社区" to one of its doors, and a report to one of
+            # its grids, with full confidence. A silent guess; the text names no grid.
             grid_confidence = 0.0
         if grid_confidence >= self.threshold:
             return GeocodeResult(

@@ -77,10 +77,10 @@ def test_numbers_decide_between_village_houses() -> None:
 
 def test_lookup_gives_the_canonical_query() -> None:
     index = AddressIndex([StandardAddress("1", TEXT, COMPS)], calibrate=0)
-    normalized, found, area_only = index.lookup("长水路１９７号金色花园附近三栋2单元1602")
+    normalized, found, vague = index.lookup("长水路１９７号金色花园附近三栋2单元1602")
     assert normalized == "长水路197号金色花园3幢2单元1602室"
     assert found[0].id == "1" and found[0].position == 0
-    assert not area_only
+    assert not vague
 
 
 def test_calibrator_keeps_a_block_flat_to_its_first_score() -> None:
@@ -113,16 +113,19 @@ def test_an_empty_library_matches_nothing() -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "area_only"),
+    ("query", "vague"),
     [
         ("明月社区", True),
         ("南湖区新兴街道明月社区", True),
         ("新兴街道明月社区附近", True),
-        ("明月社区长水路", False),
+        ("明月社区长水路", True),
+        ("长水路旁边", True),
+        ("长水路197号", False),
         ("明月社区3幢", False),
         ("明月社区金色花园", False),
+        ("长水路金色花园", False),
     ],
 )
-def test_lookup_tells_a_text_naming_only_areas(query: str, area_only: bool) -> None:
+def test_lookup_tells_a_text_naming_no_door(query: str, vague: bool) -> None:
     index = AddressIndex([StandardAddress("1", TEXT, COMPS)], calibrate=0)
-    assert index.lookup(query).area_only is area_only
+    assert index.lookup(query).vague is vague

@@ -201,3 +201,16 @@ def test_a_text_naming_only_a_community_is_never_resolved_to_a_grid(
             assert result.grid_confidence < geocoder.threshold
         named = geocoder.geocode(row["full_text"])
         assert named.resolved and named.best is not None and named.best.code == row["code"]
+
+
+def test_a_road_without_a_number_is_never_resolved_to_a_grid(
+    geocoder: Geocoder, frame: pd.DataFrame
+) -> None:
+    roads = frame.assign(road=frame["components"].map(lambda c: c.get("road")))
+    grids = roads.dropna(subset=["road"]).groupby("road")["grid"].nunique()
+    for road in grids[grids > 1].index[:40]:
+        for text in (road, f"{road}附近", f"{road}旁边"):
+            result = geocoder.geocode(text)
+            assert not result.resolved and result.best is None, text
+    row = roads[roads["road"] == grids[grids > 1].index[0]].iloc[0]
+    assert geocoder.geocode(row["full_text"]).resolved
