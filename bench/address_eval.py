@@ -235,10 +235,46 @@ def eval_geocoding(city: Any, size: int, queries: int, *, threshold: float) -> d
         "geocode_per_second_steady_cpu": throughput(geocoder.geocode, texts[:2000]),
         "parse_per_second_on_these_queries": throughput(parse, texts[:2000]),
         "alternative_brute_force_rapidfuzz": _brute_force(table, sample[:20]),
+        "under_specified": _under_specified(geocoder, frame),
         "max_rss_mb": _max_rss_mb(),
         "examples": [(q, r.best.full_text if r.best else None, r.grid_confidence)
                      for (_, q), r in list(zip(sample, results, strict=True))[:5]],
     }  # fmt: skip
+
+
+def _under_specified(geocoder: Any, frame: Any, n: int = 500) -> dict[str, Any]:
+    """Texts that name an area holding several grids, and nothing inside it.
+
+    A community alone (百妙社区, 城南街道百妙社区附近) or a road without a number that crosses
+    grids: any resolved answer is a guess at the grid. The noisy set never asks this (its
+    queries keep their doors), so it is counted here; the target is none resolved.
+    """
+    rng = random.Random(17)
+    parts = frame["components"]
+    named = frame.assign(
+        town=parts.map(lambda c: c.get("town", "")),
+        community_name=parts.map(lambda c: c.get("community", "")),
+        road=parts.map(lambda c: c.get("road", "")),
+    )
+    out: dict[str, Any] = {}
+    for kind, keys, name in (
+        ("community", ["community"], "community_name"),
+        ("road", ["community", "road"], "road"),
+    ):
+        spread = (
+            named[named[name] != ""]
+            .groupby(keys)
+            .agg(grids=("grid", "nunique"), town=("town", "first"), name=(name, "first"))
+        )
+        rows = spread[spread["grids"] > 1]
+        rows = rows.iloc[rng.sample(range(len(rows)), min(n, len(rows)))]
+        texts = [t for town, nm in zip(rows["town"], rows["name"], strict=True)
+                 for t in (nm, f"{town}{nm}", f"{nm}附近")]  # fmt: skip
+        out[kind] = {
+            "queries": len(texts),
+            "resolved": sum(geocoder.geocode(t).resolved for t in texts),
+        }
+    return out
 
 
 def _brute_force(table: Any, sample: list[tuple[int, str]]) -> dict[str, Any]:
