@@ -22,7 +22,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -102,34 +102,14 @@ class Placed:
         version, extras = self.locator.version, self.extra
         out: list[Placement] = []
         for i, codes in enumerate(chains):
-            placement = Placement(
+            extra = extras.get(i) or _Extra()
+            out.append(Placement(
                 status=status[i], method=method[i], lon=lon[i], lat=lat[i], confidence=conf[i],
                 flags=self.flags[i], chain=dict(zip(LEVELS, codes, strict=True)),
-                version=version,
-            )  # fmt: skip
-            extra = extras.get(i)
-            if extra is not None:
-                placement = replace(
-                    placement, geocoded=extra.geocoded, candidates=tuple(extra.candidates),
-                    details=extra.details,
-                )  # fmt: skip
-            out.append(placement)
+                version=version, geocoded=extra.geocoded, candidates=tuple(extra.candidates),
+                details=extra.details,
+            ))  # fmt: skip
         return out
-
-    def placement(self, i: int) -> Placement:
-        extra = self.extra.get(i) or _Extra()
-        chain = {
-            level: (None if p < 0 else self.locator.areas(level)[p].code)
-            for level, p in zip(LEVELS, self.positions[:, i].tolist(), strict=True)
-        }
-        conf = float(self.confidence[i])
-        return Placement(
-            status=STATUSES[self.status[i]], method=METHODS[self.method[i]],
-            lon=_opt(self.lon[i]), lat=_opt(self.lat[i]),
-            confidence=None if np.isnan(conf) else round(conf, 4), flags=self.flags[i],
-            chain=chain, version=self.locator.version, geocoded=extra.geocoded,
-            candidates=tuple(extra.candidates), details=extra.details,
-        )  # fmt: skip
 
 
 @dataclass
@@ -137,10 +117,6 @@ class _Extra:
     geocoded: GeocodedAddress | None = None
     candidates: list[Candidate] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
-
-
-def _opt(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)
 
 
 def points_of(reports: Sequence[NewReport]) -> tuple[FloatArray, FloatArray]:
@@ -187,10 +163,7 @@ class LocationPipeline:
         if len(reports) == 1 and reports[0].address is None and reports[0].point is not None:
             return [self._place_point(reports[0].point)]
         lon, lat = points_of(reports)
-        placed = self.place_arrays(lon, lat, [r.address for r in reports])
-        if len(placed) == 1:
-            return [placed.placement(0)]
-        return placed.placements()
+        return self.place_arrays(lon, lat, [r.address for r in reports]).placements()
 
     def _place_point(self, point: PointInput) -> Placement:
         """A single point-only report (most single intakes), with scalars only.
@@ -201,7 +174,7 @@ class LocationPipeline:
         """
         x, y = convert_point(point.lon, point.lat, src=point.crs, dst=Crs.CGCS2000)
         if not (math.isfinite(x) and math.isfinite(y)):
-            return self.place_arrays(np.array([x]), np.array([y]), [None]).placement(0)
+            return self.place_arrays(np.array([x]), np.array([y]), [None]).placements()[0]
         one = self._one(float(x), float(y))
         pos, near = one[2], one[3]
         if pos[COMMUNITY] >= 0 and pos[GRID] >= 0 and near < 0:
@@ -209,7 +182,7 @@ class LocationPipeline:
                      for level, p in zip(LEVELS, pos, strict=True)}  # fmt: skip
             return Placement(ReportStatus.NEW, Method.POINT, one[0], one[1], 1.0, (), chain,
                              self.locator.version)  # fmt: skip
-        return self._place_arrays(np.array([x]), np.array([y]), [None], one).placement(0)
+        return self._place_arrays(np.array([x]), np.array([y]), [None], one).placements()[0]
 
     def _one(self, x: float, y: float) -> _One:
         """One finite CGCS2000 point: its positions per level and the nearest other grid."""
