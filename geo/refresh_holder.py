@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 from typing import ClassVar, Generic, TypeVar
 
 from address_normalizer import BuildCancelledError
 from geo.errors import StoreUnavailableError
 from geo.heap import settle_long_lived
+from geo.retry_log import RetryLog
 from geo.stores import Store
 
 __all__ = ["RefreshingHolder"]
@@ -23,7 +25,7 @@ __all__ = ["RefreshingHolder"]
 T = TypeVar("T")
 
 
-class RefreshingHolder(Generic[T]):
+class RefreshingHolder(ABC, Generic[T]):
     """The current ``T`` of a store, refreshed in the background by :meth:`refresh`."""
 
     thread_name: ClassVar[str]
@@ -68,9 +70,9 @@ class RefreshingHolder(Generic[T]):
         return current
 
     # -- refreshing ----------------------------------------------------------------------------
+    @abstractmethod
     def refresh(self) -> bool:
         """Build and swap in the store's newest version if it moved; True if swapped."""
-        raise NotImplementedError
 
     def _swap(self, built: T) -> None:
         self._current = built  # one reference assignment: readers see old or new, whole
@@ -80,12 +82,15 @@ class RefreshingHolder(Generic[T]):
         """Called after every refresh attempt, whether it worked or not."""
 
     def _run(self) -> None:
+        retries = RetryLog(self.log, f"{self.thread_name}: refresh")
         while not self._stop.is_set():
             try:
                 self.refresh()
             except BuildCancelledError:
                 return
             except Exception:  # the store may be down: keep serving the old one, retry
-                self.log.warning("%s refresh failed; retrying", self.thread_name, exc_info=True)
+                retries.failed()
+            else:
+                retries.succeeded()
             self._after_attempt()
             self._stop.wait(self.poll_interval)

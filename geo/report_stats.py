@@ -29,6 +29,7 @@ import pandas as pd
 from geo.errors import StoreUnavailableError
 from geo.levels import LEVELS, Level, level_of_code
 from geo.reports import ReportStatus
+from geo.retry_log import RetryLog
 
 __all__ = ["AreaStats", "ReportStatsHolder", "StatsIndex"]
 
@@ -299,9 +300,12 @@ class ReportStatsHolder:
             self._ready.set()
 
     def _run(self) -> None:
+        retries = RetryLog(log, "report statistics refresh")
         while not self._stop.is_set():
             try:
                 self.refresh()
             except Exception:  # the store may be down: keep answering from the old index
-                log.warning("report statistics refresh failed; retrying", exc_info=True)
+                retries.failed()
+            else:
+                retries.succeeded()
             self._stop.wait(self.poll_interval_s)

@@ -26,6 +26,7 @@ from typing import Protocol
 from sqlalchemy import Connection, func, select
 
 from geo.levels import Level
+from geo.retry_log import RetryLog
 from geo.schema import changesets
 from geo.stores import Store
 from tiles.cache import CachedTile, CacheKey, TileCache, etag_of
@@ -149,6 +150,7 @@ class TileService:
 
     def _run(self) -> None:
         warmed = None  # requests may also move the version (ensure_version): warm after either
+        retries = RetryLog(log, "tile cache refresh")
         while True:
             try:
                 if warmed != self._version:
@@ -161,7 +163,9 @@ class TileService:
             try:
                 self.refresh()
             except Exception:  # the store may be down: keep serving, retry at the next tick
-                log.warning("tile cache refresh failed; retrying", exc_info=True)
+                retries.failed()
+            else:
+                retries.succeeded()
 
     # -- versions ------------------------------------------------------------------------------
     @property
