@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -39,6 +41,12 @@ class GeocodeSettings(BaseSettings):
     wait_on_start: bool = Field(
         default=False, description="finish building before the worker takes requests"
     )
+    batch_processes: int = Field(
+        default_factory=lambda: 1 if (os.cpu_count() or 1) > 1 else 0, ge=0, le=32,
+        description="helper processes per worker that share the matching of a large report "
+        "batch (1,000+ new texts) with the request's own thread; forked after each library "
+        "build, they share its memory. Default 1 (0 on a one-core machine)",
+    )  # fmt: skip
     duplicate_score: float = Field(
         default=0.97, ge=0.5, le=1.0, description="text similarity that flags a duplicate"
     )

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from geo.errors import StoreUnavailableError
+from geo.geocode_pool import fork_available
 from geo.geocoding import DEFAULT_THRESHOLD, Geocoder
 from geo.refresh_holder import RefreshingHolder
 from geo.stores import Store
@@ -46,6 +47,9 @@ class GeocoderHolder(RefreshingHolder[Geocoder]):
         Minimum calibrated grid confidence for a resolved answer.
     calibrate
         Noisy queries used to calibrate each new geocoder.
+    batch_processes
+        Helper processes forked with each new geocoder to share the matching of large
+        batches (:meth:`geo.geocoding.Geocoder.attach_pool`); 0 matches on one core.
     """
 
     thread_name = "onemap-geocoder-refresh"
@@ -59,10 +63,12 @@ class GeocoderHolder(RefreshingHolder[Geocoder]):
         poll_interval: float = 1.0,
         threshold: float = DEFAULT_THRESHOLD,
         calibrate: int = 2000,
+        batch_processes: int = 0,
     ) -> None:
         super().__init__(store, poll_interval=max(MIN_POLL_INTERVAL_S, poll_interval))
         self.threshold = threshold
         self.calibrate = calibrate
+        self.batch_processes = batch_processes if fork_available() else 0
         self._loaded = threading.Event()
         self._refresh_lock = threading.Lock()
         self.last_build_seconds: float | None = None
@@ -104,11 +110,29 @@ class GeocoderHolder(RefreshingHolder[Geocoder]):
             started = time.perf_counter()
             geocoder = self.build(version, cancelled=self._stop.is_set)
             self._swap(geocoder)
+            # Forked after the swap froze the index, so the helpers' pages stay shared.
+            if self.batch_processes and not self._stop.is_set():
+                geocoder.attach_pool(self.batch_processes)
+            if current is not None:
+                current.close()  # a batch still using it finishes on its own thread
             self._loaded.set()
             self.last_build_seconds = time.perf_counter() - started
         log.info("geocoder at version %d: %d addresses in %.1f s", version, len(geocoder),
                  self.last_build_seconds)  # fmt: skip
         return True
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop polling and the current geocoder's helper processes."""
+        super().stop(timeout)
+        current = self._current
+        if current is not None:
+            current.close()
+
+    def _after_attempt(self) -> None:
+        """A helper process that died is replaced at the next poll, not at the next version."""
+        current = self._current
+        if current is not None and current.pool is not None and current.pool.broken:
+            current.attach_pool(self.batch_processes)
 
     def build(self, version: int, *, cancelled: Callable[[], bool] | None = None) -> Geocoder:
         """A geocoder of the store's current data, labelled ``version``."""

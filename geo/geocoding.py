@@ -29,8 +29,10 @@ from address_normalizer import (
     BuildCancelledError,
     Calibrator,
     Candidate,
+    Lookup,
     noisy_query,
 )
+from geo.geocode_pool import GeocodePool
 from geo.geocode_reverse import NearestIndex
 from geo.levels import LEVELS, Level
 from geo.locator import Locator
@@ -49,6 +51,9 @@ __all__ = [
 
 DEFAULT_THRESHOLD = 0.9
 DEFAULT_CACHE_SIZE = 20_000
+PARALLEL_MIN = 1_000
+"""Texts a batch must bring (not answered from the cache) before it is spread over the pool:
+fewer are done sooner in the calling thread than handed out."""
 _CHAIN_CACHE_MAX = 100_000
 _LOCATOR_CELL_M = 40.0
 _GRID = Level.GRID.depth
@@ -161,6 +166,8 @@ class Geocoder:
         self._cache_size = max(0, cache_size)
         self._cache_lock = threading.Lock()
         self._chain_of: dict[int, Chain] = {}
+        self.pool: GeocodePool | None = None
+        """Helper processes for large batches (:meth:`attach_pool`); None: one core."""
         # Coarse cells: the geocoder asks for a million points once and one point per reverse
         # call, so a quicker build beats quicker lookups (answers are exact at any cell size).
         self.locator = Locator(areas, version, cell_m=_LOCATOR_CELL_M)
@@ -192,7 +199,11 @@ class Geocoder:
         address_normalizer.AddressInputError
             If ``text`` is empty, longer than 200 characters or not a string.
         """
-        normalized, found, vague = self.index.lookup(text, limit=max(limit, 5))
+        return self._answer(self.index.lookup(text, limit=max(limit, 5)), limit)
+
+    def _answer(self, lookup: Lookup, limit: int) -> GeocodeResult:
+        """The answer to a text from its index look-up (done here or in a helper process)."""
+        normalized, found, vague = lookup
         if not found:
             return GeocodeResult(False, normalized, None, 0.0, [], self.version)
         raw_address, raw_grid = self._raw(found)
@@ -220,7 +231,9 @@ class Geocoder:
         A batch of reports repeats texts (one hotline caller's 小区门口, a resent batch), and
         so do consecutive batches: answers are kept in an LRU cache of this geocoder (one data
         version), and a text seen before costs a dictionary look-up instead of a match.
-        Results are shared between equal texts: treat them as read-only.
+        Results are shared between equal texts: treat them as read-only. With a pool attached
+        (:meth:`attach_pool`), a batch bringing at least :data:`PARALLEL_MIN` new texts is
+        matched on several cores; the answers are the same.
 
         Raises
         ------
@@ -228,23 +241,53 @@ class Geocoder:
             If a text is empty, longer than 200 characters or not a string.
         """
         answers: dict[str, GeocodeResult] = {}
+        wanted: dict[str, None] = {}
         for text in texts:
-            if text not in answers:
-                answers[text] = self._cached(text, limit)
+            if text not in answers and text not in wanted:
+                hit = self._cache_get(text, limit)
+                if hit is None:
+                    wanted[text] = None
+                else:
+                    answers[text] = hit
+        missing = list(wanted)
+        pool, depth = self.pool, max(limit, 5)
+        if pool is not None and not pool.broken and len(missing) >= PARALLEL_MIN:
+            lookups = pool.lookup_many(missing, depth, lambda t: self.index.lookup(t, depth))
+        else:
+            lookups = [self.index.lookup(text, depth) for text in missing]
+        for text, lookup in zip(missing, lookups, strict=True):
+            answers[text] = self._cache_put(text, limit, self._answer(lookup, limit))
         return [answers[text] for text in texts]
 
-    def _cached(self, text: str, limit: int) -> GeocodeResult:
+    def attach_pool(self, processes: int) -> None:
+        """Fork ``processes`` helpers that share this geocoder's index, for large batches.
+
+        Call once the geocoder is complete and frozen (:func:`geo.heap.settle_long_lived`):
+        the helpers see its memory as it is at the fork. :meth:`close` stops them.
+        """
+        self.close()
+        self.pool = GeocodePool(self.index, processes)
+
+    def close(self) -> None:
+        """Stop the helper processes, if any; the geocoder itself keeps working on one core."""
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.close()
+
+    def _cache_get(self, text: str, limit: int) -> GeocodeResult | None:
+        if not self._cache_size:
+            return None
         key = (text, limit)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+            return hit
+
+    def _cache_put(self, text: str, limit: int, result: GeocodeResult) -> GeocodeResult:
         if self._cache_size:
             with self._cache_lock:
-                hit = self._cache.get(key)
-                if hit is not None:
-                    self._cache.move_to_end(key)
-                    return hit
-        result = self.geocode(text, limit=limit)
-        if self._cache_size:
-            with self._cache_lock:
-                self._cache[key] = result
+                self._cache[(text, limit)] = result
                 if len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return result

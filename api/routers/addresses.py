@@ -67,6 +67,7 @@ def start_geocoder(app: FastAPI, store: Store) -> GeocoderHolder:
         poll_interval=settings.poll_interval_s,
         threshold=settings.threshold,
         calibrate=settings.calibration_queries,
+        batch_processes=settings.batch_processes,
     )
     app.state.geocoder = holder
     app.state.geocode_settings = settings

@@ -1,0 +1,239 @@
+"""Geocoding a large batch on several cores: helper processes forked with the address index.
+
+Matching one text is pure Python and NumPy under the GIL, so a batch of 10,000 reports with
+6,000 distinct texts keeps one core busy for a second and a half however many threads ask.
+A :class:`GeocodePool` forks helper processes right after a worker builds its geocoder: they
+share the index's memory copy-on-write (the worker froze it out of the collector's reach just
+before, so the collector does not dirty its pages) and need nothing sent but the texts. A batch
+is cut into chunks that the calling thread and every helper take from one queue, so a slow or
+busy helper never holds the batch up; a helper that dies costs nothing but the speed-up (its
+chunks are redone locally and the pool is marked broken, to be forked anew).
+
+Only :meth:`AddressIndex.lookup` runs in a helper: its answer is a few numbers per candidate,
+cheap to send back, and the caller turns it into an answer with the worker's own tables.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from address_normalizer import AddressIndex, Lookup
+
+__all__ = ["CHUNK", "GeocodePool", "fork_available"]
+
+log = logging.getLogger("onemap.geocoder")
+
+CHUNK = 128
+"""Texts per unit of work: big enough that sending it costs little next to matching it
+(about 30 ms of work), small enough that the last chunks finish together."""
+
+_index: AddressIndex | None = None  # the helper's inherited index (set once, after the fork)
+
+
+def fork_available() -> bool:
+    """Whether this platform can fork helpers that inherit memory (Linux, not Windows)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class GeocodePool:
+    """Helper processes that look texts up in a copy-on-write view of one address index.
+
+    Parameters
+    ----------
+    index
+        The index to share; the helpers see it as it is now, so build the pool after the
+        index is complete and discard the pool with it.
+    processes
+        Helper processes (at least 1). The calling thread works too, so a batch runs on
+        ``processes + 1`` cores.
+
+    Notes
+    -----
+    The helpers are forked from the calling thread when the pool is created. A fork copies
+    only that thread; the helpers run nothing but index look-ups, which take no lock that
+    another thread of the worker could have held at the fork.
+    """
+
+    def __init__(self, index: AddressIndex, processes: int) -> None:
+        if processes < 1:
+            raise ValueError("a pool needs at least one helper process")
+        self.processes = processes
+        self.chunks_by_helpers = 0
+        """Chunks the helpers have answered so far (the calling thread does the rest)."""
+        self._broken = False
+        self._executor = ProcessPoolExecutor(
+            processes,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_adopt,
+            initargs=(index, os.getpid()),
+        )
+        # Fork now, from this thread, rather than at a first batch on some request thread.
+        for future in [self._executor.submit(os.getpid) for _ in range(processes)]:
+            future.result()
+
+    @property
+    def broken(self) -> bool:
+        """Whether a helper died; the pool then does nothing and should be replaced."""
+        return self._broken
+
+    def lookup_many(
+        self, texts: Sequence[str], limit: int, local: Callable[[str], Lookup]
+    ) -> list[Lookup]:
+        """Each text's look-up, in order; ``local`` looks one text up in the calling thread.
+
+        Raises
+        ------
+        address_normalizer.AddressInputError
+            If a text is empty, longer than 200 characters or not a string (as ``local``).
+        """
+        batch = _Batch(texts)
+        if not self._broken:
+            for _ in range(self.processes):
+                self._give(batch, limit)
+        try:
+            while (start := batch.next_for_caller()) is not None:
+                batch.store(start, [local(t) for t in batch.chunk(start)])
+        finally:
+            batch.abandon()  # on an error here: helpers take no further chunk of this batch
+        return batch.results()
+
+    def _give(self, batch: _Batch, limit: int) -> None:
+        """Hand the batch's next chunk to a helper; its completion hands over the next."""
+        start = batch.next_for_helper()
+        if start is None:
+            return
+        try:
+            future = self._executor.submit(_lookup_chunk, batch.chunk(start), limit)
+        except BrokenProcessPool:
+            self._mark_broken()
+            batch.give_back(start)
+            return
+        except RuntimeError:  # closed meanwhile: a newer version came
+            batch.give_back(start)
+            return
+
+        def done(future: Future[list[Lookup]]) -> None:
+            try:
+                found = future.result()
+            except CancelledError:  # the pool is closing (a newer version came)
+                batch.give_back(start)
+                return
+            except BrokenProcessPool:
+                self._mark_broken()
+                batch.give_back(start)
+                return
+            except BaseException as exc:  # bad input: raised to the caller
+                batch.fail(exc)
+                return
+            self.chunks_by_helpers += 1
+            if not self._broken:
+                self._give(batch, limit)
+            batch.store(start, found, from_helper=True)
+
+        future.add_done_callback(done)
+
+    def close(self) -> None:
+        """Stop the helpers (they finish the chunk in hand) and wait for them to exit."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _mark_broken(self) -> None:
+        if not self._broken:
+            self._broken = True
+            log.warning("a geocoding helper process died; large batches run on one core "
+                        "until the pool is forked again")  # fmt: skip
+
+
+class _Batch:
+    """One call's chunks, shared by the calling thread and the helpers' completion callbacks."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = texts
+        self._out: list[Lookup | None] = [None] * len(texts)
+        self._todo = deque(range(0, len(texts), CHUNK))
+        self._with_helpers = 0  # chunks handed to helpers and not yet stored or given back
+        self._failure: BaseException | None = None
+        self._ready = threading.Condition()
+
+    def chunk(self, start: int) -> Sequence[str]:
+        return self.texts[start : start + CHUNK]
+
+    def next_for_helper(self) -> int | None:
+        with self._ready:
+            if not self._todo or self._failure is not None:
+                return None
+            self._with_helpers += 1
+            return self._todo.popleft()
+
+    def next_for_caller(self) -> int | None:
+        """The next chunk to do here; None once every chunk is done (waits for helpers)."""
+        with self._ready:
+            while True:
+                if self._failure is not None:
+                    raise self._failure
+                if self._todo:
+                    return self._todo.popleft()
+                if not self._with_helpers:
+                    return None
+                self._ready.wait()
+
+    def store(self, start: int, found: list[Lookup], *, from_helper: bool = False) -> None:
+        with self._ready:
+            self._out[start : start + len(found)] = found
+            if from_helper:
+                self._with_helpers -= 1
+                self._ready.notify_all()
+
+    def give_back(self, start: int) -> None:
+        """A helper could not do the chunk: the calling thread will."""
+        with self._ready:
+            self._todo.appendleft(start)
+            self._with_helpers -= 1
+            self._ready.notify_all()
+
+    def fail(self, exc: BaseException) -> None:
+        with self._ready:
+            self._failure = exc
+            self._with_helpers -= 1
+            self._ready.notify_all()
+
+    def abandon(self) -> None:
+        with self._ready:
+            self._todo.clear()
+
+    def results(self) -> list[Lookup]:
+        assert all(found is not None for found in self._out), "every chunk was stored"
+        return self._out  # type: ignore[return-value]
+
+
+def _adopt(index: AddressIndex, parent: int) -> None:
+    """Runs first in each helper: keep the inherited index, leave signals to the worker."""
+    global _index
+    _index = index
+    # The worker's event loop routed SIGINT/SIGTERM to a wake-up socket the helper shares:
+    # restore the defaults so a signal to the helper acts on the helper alone. Interrupts are
+    # the worker's to handle (it closes the pool); a stray terminate simply ends the helper.
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """A worker killed outright cannot close its pool: its helpers notice and leave."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _lookup_chunk(texts: Sequence[str], limit: int) -> list[Lookup]:
+    assert _index is not None, "the pool's initializer sets the index"
+    return [_index.lookup(text, limit) for text in texts]
