@@ -17,7 +17,7 @@ import shapely
 from shapely.geometry import Point, mapping
 from shapely.geometry.base import BaseGeometry
 
-from geo.crs import area_m2
+from geo.gauss_kruger import area_m2
 
 __all__ = [
     "Problem",

@@ -14,8 +14,8 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, and_, or_, select, update
 
-from geo.crs import area_m2
 from geo.editing import EditPlan
+from geo.gauss_kruger import area_m2
 from geo.levels import LEVELS, Level
 from geo.records import AreaRecord
 from geo.schema import addresses

@@ -21,7 +21,6 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from geo.crs import area_m2
 from geo.editing import EditPlan, next_codes, recode
 from geo.errors import (
     ConflictError,
@@ -30,6 +29,7 @@ from geo.errors import (
     TopologyError,
     VersionMismatchError,
 )
+from geo.gauss_kruger import area_m2
 from geo.levels import Level
 from geo.records import AreaRecord, Changeset, NewArea
 from geo.schema import areas
