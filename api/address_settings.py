@@ -44,7 +44,7 @@ class GeocodeSettings(BaseSettings):
     batch_processes: int = Field(
         default_factory=lambda: 1 if (os.cpu_count() or 1) > 1 else 0, ge=0, le=32,
         description="helper processes per worker that share the matching of a large report "
-        "batch (1,000+ new texts) with the request's own thread; forked after each library "
+        "batch (256+ new texts) with the request's own thread; forked after each library "
         "build, they share its memory. Default 1 (0 on a one-core machine)",
     )  # fmt: skip
     duplicate_score: float = Field(

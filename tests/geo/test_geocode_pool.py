@@ -43,7 +43,7 @@ def texts(demo_city: SampleCity) -> list[str]:
     """Noisy queries as reports bring them, more than one batch needs to use the pool."""
     frame = demo_city.addresses
     rng = random.Random(41)
-    rows = frame.iloc[rng.sample(range(len(frame)), PARALLEL_MIN + 3 * CHUNK + 17)]
+    rows = frame.iloc[rng.sample(range(len(frame)), PARALLEL_MIN + 5 * CHUNK + 17)]
     return [noisy_query(r.full_text, r.components, tuple(r.aliases), rng)
             for r in rows.itertuples()]  # fmt: skip
 
