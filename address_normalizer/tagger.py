@@ -219,6 +219,40 @@ def _admin(text: str, pos: int, gazetteer: Gazetteer, state: _State) -> int:
     return pos
 
 
+def _restart(text: str, pos: int, gazetteer: Gazetteer, state: _State) -> int:
+    """A second chain of division names in short forms right after the first chain
+    (杭州市滨江区 + 浙江杭州, 宁波市象山县 + 宁波象山): returns where it ends.
+
+    Only a province, city or district name directly followed by a name inside it starts
+    one, so a lone 杭州 heading a place name (杭州大厦) stays; after a road or a number such
+    a chain mostly heads a company's name (湖州南浔水务公司) and stays in it.
+    """
+    if not state.out or state.placed or not _chain_at(text, pos, gazetteer):
+        return pos
+    fresh = _State(state.breaks)
+    end = _admin(text, pos, gazetteer, fresh)
+    if len(fresh.out) < 2:
+        return pos
+    state.short.update(len(state.out) + i for i in fresh.short)
+    for span in fresh.out:
+        state.emit(*span)
+    state.code = fresh.code
+    return end
+
+
+def _chain_at(text: str, pos: int, gazetteer: Gazetteer) -> bool:
+    """A province, city or district name at ``pos`` runs into a division inside it."""
+    if not gazetteer.may_start(text, pos):
+        return False
+    for end, place in gazetteer.match(text, pos):
+        if place.level == "town" or place.level == "community" or not place.code:
+            continue
+        for _, inner in gazetteer.match(text, end):
+            if len(inner.code) > len(place.code) and inner.code.startswith(place.code):
+                return True
+    return False
+
+
 def _completes_name(text: str, end: int) -> bool:
     """A POI ending or one of its single characters starts right after a short form."""
     m = SUFFIX.match(text, end)
@@ -300,6 +334,7 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
             _chunk(text, cut, b, gazetteer, state)
             return
     a = _admin(text, a, gazetteer, state)
+    a = _restart(text, a, gazetteer, state)
     a = _absorb_short(text, a, b, state)
     inner_admin = _admin_inside(text, a, b, gazetteer) if b - a >= 5 else 0
     if inner_admin:

@@ -135,6 +135,17 @@ def test_spans_round_trip(text: str) -> None:
             [("prov", "江苏省"), ("city", "苏州市"), ("prov", "浙江省"), ("city", "嘉兴市"),
              ("district", "南湖区"), ("road", "中山路"), ("roadno", "1号")],
         ),
+        # A repeated chain in short forms starts again; after a door number it heads a name.
+        (
+            "浙江省湖州市南浔区浙江湖州南浔锦绣花园3幢",
+            [("prov", "浙江省"), ("city", "湖州市"), ("district", "南浔区"), ("prov", "浙江"),
+             ("city", "湖州"), ("district", "南浔"), ("poi", "锦绣花园"), ("houseno", "3幢")],
+        ),
+        (
+            "南浔区中山路12号湖州南浔水务公司",
+            [("district", "南浔区"), ("road", "中山路"), ("roadno", "12号"),
+             ("poi", "湖州南浔水务公司")],
+        ),
         # A short village name inside a run after the door number is a community of its own.
         (
             "南湖区中山路12号师桥村浙东模具城",
