@@ -394,7 +394,12 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
             if (state.placed or any(p[0] in _PLACE for p in pieces)) and not _late_village(
                 text, m, body, b
             ):
-                continue
+                town = _known_town(text, cur, m, gazetteer) if kind == "town" else -1
+                if town < 0:
+                    continue
+                if town > cur:
+                    pieces.append(("rest", cur, town, town))
+                    cur = town
         elif kind == "poi":
             single = m.end() - m.start() == 1
             if single and text[m.start() : m.start() + 2] in _WORD_AFTER_ENDING:
@@ -423,6 +428,14 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
         pieces.append(("rest", cur, b, b))
     for kind, start, end, _ in pieces:
         _piece(text, kind, start, end, state)
+
+
+def _known_town(text: str, cur: int, m: re.Match[str], gazetteer: Gazetteer) -> int:
+    """Start of a township the gazetteer knows by its full name ending at ``m``, or -1."""
+    for start in range(cur, m.start() - 1):
+        if any(p.level == "town" and not p.short for p in gazetteer.get(text[start : m.end()])):
+            return start
+    return -1
 
 
 def _late_village(text: str, m: re.Match[str], body: int, b: int) -> bool:

@@ -146,6 +146,12 @@ def test_spans_round_trip(text: str) -> None:
             [("district", "南浔区"), ("road", "中山路"), ("roadno", "12号"),
              ("poi", "湖州南浔水务公司")],
         ),
+        # A township the gazetteer knows by its full name is one after a road too.
+        (
+            "西湖区文三路翠苑街道金都花园3幢",
+            [("district", "西湖区"), ("road", "文三路"), ("town", "翠苑街道"),
+             ("poi", "金都花园"), ("houseno", "3幢")],
+        ),
         # A short village name inside a run after the door number is a community of its own.
         (
             "南湖区中山路12号师桥村浙东模具城",
