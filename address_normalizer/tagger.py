@@ -513,11 +513,34 @@ def _road_keep(word: str) -> int:
     return suffix + infix + 2
 
 
+# 内科, 外科, 外国语学校 are departments and schools, not "inside" or "outside".
+_LOCATING_AFTER = re.compile(
+    "背后|后面|旁边|侧边|里面|内(?![科圈])|外(?![科国])|里|旁|[东西南北][侧面边]"
+)
+
+
+def _after_named_place(text: str, start: int, state: _State) -> bool:
+    """The span just before ``start`` is a POI or zone whose name has its typed ending."""
+    if not state.out or state.out[-1][2] != start:
+        return False
+    label, prev_start, _ = state.out[-1]
+    if label == "devzone":
+        return True
+    return label in ("poi", "subpoi") and POI_END.search(text, prev_start, start) is not None
+
+
 def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
     """Emit one piece, resolving POI versus sub-POI and splitting assist words off."""
     word = text[start:end]
     if kind == "road" and word[0] in CONNECTIVE and state.last() == "road" and len(word) > 2:
         start, word = start + 1, word[1:]
+    if kind in ("rest", "poi") and _after_named_place(text, start, state):
+        head = _LOCATING_AFTER.match(word)
+        if head and len(word) - head.end() >= 2 and word[head.end()] not in "门区":
+            # 加油站 + 内 + 汽车美容, 商贸城 + 南 + 数控刀具: where, from the place just named.
+            state.emit("assist", start, start + head.end())
+            _piece(text, kind, start + head.end(), end, state)
+            return
     if kind == "rest":
         if word in _ASSIST_WORDS:
             state.emit("assist", start, end)

@@ -152,6 +152,22 @@ def test_spans_round_trip(text: str) -> None:
             [("district", "西湖区"), ("road", "文三路"), ("town", "翠苑街道"),
              ("poi", "金都花园"), ("houseno", "3幢")],
         ),
+        # Inside, outside or beside the place or zone just named is a locating word; 外科 is
+        # a department.
+        (
+            "中山路8号中国石油加油站内汽车美容店",
+            [("road", "中山路"), ("roadno", "8号"), ("poi", "中国石油加油站"), ("assist", "内"),
+             ("poi", "汽车美容店")],
+        ),
+        (
+            "南湖区城南工业园区内利民机械有限公司",
+            [("district", "南湖区"), ("devzone", "城南工业园区"), ("assist", "内"),
+             ("poi", "利民机械有限公司")],
+        ),
+        (
+            "中山路8号人民医院外科大楼",
+            [("road", "中山路"), ("roadno", "8号"), ("poi", "人民医院"), ("subpoi", "外科大楼")],
+        ),
         # A short village name inside a run after the door number is a community of its own.
         (
             "南湖区中山路12号师桥村浙东模具城",
