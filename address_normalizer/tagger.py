@@ -603,7 +603,7 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
             state.emit("subpoi", start + m.start(), end)
             return
         prev = state.last()
-        after = ("poi", "subpoi", "houseno", "floorno")
+        after = ("poi", "subpoi", "houseno", "floorno", "cellno")
         kind = "subpoi" if state.has_poi() and prev in after else "poi"
         if kind == "poi" and not POI_END.search(word):
             state.bare.add(len(state.out))

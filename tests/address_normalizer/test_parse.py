@@ -168,6 +168,11 @@ def test_spans_round_trip(text: str) -> None:
             "中山路8号人民医院外科大楼",
             [("road", "中山路"), ("roadno", "8号"), ("poi", "人民医院"), ("subpoi", "外科大楼")],
         ),
+        # After a POI's building and unit, a name is one of its parts.
+        (
+            "阳光小区3幢2单元便利店",
+            [("poi", "阳光小区"), ("houseno", "3幢"), ("cellno", "2单元"), ("subpoi", "便利店")],
+        ),
         # A short village name inside a run after the door number is a community of its own.
         (
             "南湖区中山路12号师桥村浙东模具城",
