@@ -365,8 +365,14 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
         if kind == "road":
             if text[m.end() : m.end() + 1] == "村":
                 continue  # 谢家路村, 长巷村: a village named after a road
-            if body == 0 and pieces and pieces[-1][0] == "poi" and pieces[-1][2] == cur:
-                # 花园 + 路 → 花园路: the suffix turns the previous piece into a road name.
+            if (
+                pieces
+                and pieces[-1][0] == "poi"
+                and pieces[-1][2] == cur
+                and (body == 0 or (body <= 2 and _second_road(text, pieces, state)))
+            ):
+                # 花园 + 路 → 花园路: the suffix turns the previous piece into a road name;
+                # so does a road just after a connective (中山路与 + 花园 + 岗街).
                 start = pieces.pop()[1]
                 pieces.append(("road", start, m.end(), m.start()))
                 cur = m.end()
@@ -436,6 +442,16 @@ def _known_town(text: str, cur: int, m: re.Match[str], gazetteer: Gazetteer) -> 
         if any(p.level == "town" and not p.short for p in gazetteer.get(text[start : m.end()])):
             return start
     return -1
+
+
+def _second_road(text: str, pieces: list[tuple[str, int, int, int]], state: _State) -> bool:
+    """The last piece opens with a connective right after a road (中山路 + 与花园)."""
+    start = pieces[-1][1]
+    if text[start] not in CONNECTIVE:
+        return False
+    if len(pieces) > 1:
+        return pieces[-2][0] == "road" and pieces[-2][2] == start
+    return state.last() == "road" and state.out[-1][2] == start
 
 
 def _late_village(text: str, m: re.Match[str], body: int, b: int) -> bool:

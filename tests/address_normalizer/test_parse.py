@@ -173,6 +173,12 @@ def test_spans_round_trip(text: str) -> None:
             "阳光小区3幢2单元便利店",
             [("poi", "阳光小区"), ("houseno", "3幢"), ("cellno", "2单元"), ("subpoi", "便利店")],
         ),
+        # After a road and a connective, a POI ending heads the second road's name.
+        (
+            "南湖区中山路与花园东街交叉口",
+            [("district", "南湖区"), ("road", "中山路"), ("road", "花园东街"),
+             ("intersection", "交叉口")],
+        ),
         # A short village name inside a run after the door number is a community of its own.
         (
             "南湖区中山路12号师桥村浙东模具城",
