@@ -535,6 +535,22 @@ _LOCATING_AFTER = re.compile(
 )
 
 
+_ORDINAL_OR_SIDE = frozenset("东西南北中一二三四五六七八九十")
+
+
+def _estate_part(word: str) -> int:
+    """Where a block name at the end of a housing estate's name starts (水韵康桥 + 康锦苑,
+    芳辰丽阳 + 南园), or 0: a 苑 with a two-character name or a side or ordinal before it,
+    or a 园 with a side or ordinal, after a name of three characters or more."""
+    if word[-1] == "苑" and word[-2:] not in ("花苑", "家苑", "名苑"):
+        cut = len(word) - (2 if word[-2] in _ORDINAL_OR_SIDE else 3)
+    elif word[-1] == "园" and word[-2] in _ORDINAL_OR_SIDE:
+        cut = len(word) - 2
+    else:
+        return 0
+    return cut if cut >= 3 else 0
+
+
 def _after_named_place(text: str, start: int, state: _State) -> bool:
     """The span just before ``start`` is a POI or zone whose name has its typed ending."""
     if not state.out or state.out[-1][2] != start:
@@ -606,6 +622,13 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
             _piece(text, "poi" if kind == "poi" else "rest", start, start + inner.start(), state)
             state.emit("subpoi", start + inner.start(), start + inner.end())
             _piece(text, "rest", start + inner.end(), end, state)
+            return
+    if kind == "poi" and end - start >= 6:
+        cut = _estate_part(word)
+        if cut:
+            # 水韵康桥 + 康锦苑, 新风丽都 + 北苑: a named block of the estate just named.
+            _piece(text, "poi", start, start + cut, state)
+            _piece(text, "poi", start + cut, end, state)
             return
     if kind == "poi":
         m = SUBPOI_TAIL.search(word)

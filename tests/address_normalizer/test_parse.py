@@ -179,6 +179,27 @@ def test_spans_round_trip(text: str) -> None:
             [("district", "南湖区"), ("road", "中山路"), ("road", "花园东街"),
              ("intersection", "交叉口")],
         ),
+        # A named block at the end of an estate's name is its sub-POI (a side or an ordinal
+        # and 苑 or 园, or a two-character name and 苑); 花苑 ends the estate's own name.
+        (
+            "中山路8号春江花月映雪苑2幢",
+            [("road", "中山路"), ("roadno", "8号"), ("poi", "春江花月"), ("subpoi", "映雪苑"),
+             ("houseno", "2幢")],
+        ),
+        (
+            "中山路8号翠湖天地北苑2幢",
+            [("road", "中山路"), ("roadno", "8号"), ("poi", "翠湖天地"), ("subpoi", "北苑"),
+             ("houseno", "2幢")],
+        ),
+        (
+            "中山路8号望湖新城三园2幢",
+            [("road", "中山路"), ("roadno", "8号"), ("poi", "望湖新城"), ("subpoi", "三园"),
+             ("houseno", "2幢")],
+        ),
+        (
+            "中山路8号湖畔和美花苑5幢",
+            [("road", "中山路"), ("roadno", "8号"), ("poi", "湖畔和美花苑"), ("houseno", "5幢")],
+        ),
         # A short village name inside a run after the door number is a community of its own.
         (
             "南湖区中山路12号师桥村浙东模具城",
