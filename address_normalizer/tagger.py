@@ -464,7 +464,9 @@ def _late_village(text: str, m: re.Match[str], body: int, b: int) -> bool:
 
 
 # Sub-POI words that end a name even when the name before them has no POI ending.
-_SUBPOI_ALONE = re.compile("门卫室?|项目部|[东西南北中]区|门口")
+_SUBPOI_ALONE = re.compile("门卫室?|项目部|[东西南北中]区|门口|[东西南北]楼")
+# The guideline counts a building named by its side (南楼, 东楼) as a building number.
+_SIDE_BUILDING = re.compile("[东西南北]楼")
 _PART_AFTER = frozenset(("poi", "subpoi", "houseno", "floorno", "cellno", "roadno", "assist"))
 _UNIT_AFTER_NUMBER = frozenset("班档信标仓库厂车柜号")
 _WORD_AFTER_ENDING = frozenset(("城市", "庭院", "府邸", "厂房", "店铺", "城区", "苑区"))
@@ -639,7 +641,10 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
         ):
             # 文礼书院 + 门卫室; 常青花边 + 门口, 长城机电 + 东区: these parts end any name.
             _piece(text, "poi", start, start + m.start(), state)
-            state.emit("subpoi", start + m.start(), end)
+            _part(text, start + m.start(), end, state)
+            return
+        if _SIDE_BUILDING.fullmatch(word):
+            state.emit("houseno", start, end)
             return
         prev = state.last()
         after = ("poi", "subpoi", "houseno", "floorno", "cellno")
@@ -647,6 +652,11 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
         if kind == "poi" and not POI_END.search(word):
             state.bare.add(len(state.out))
     state.emit(kind, start, end)
+
+
+def _part(text: str, start: int, end: int, state: _State) -> None:
+    """Emit a part of the place just named: a sub-POI, or a building named by its side."""
+    state.emit("houseno" if _SIDE_BUILDING.fullmatch(text, start, end) else "subpoi", start, end)
 
 
 _VILLAGE_CHARS = re.compile("[村组队社]")

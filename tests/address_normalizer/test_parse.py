@@ -200,6 +200,12 @@ def test_spans_round_trip(text: str) -> None:
             "中山路8号湖畔和美花苑5幢",
             [("road", "中山路"), ("roadno", "8号"), ("poi", "湖畔和美花苑"), ("houseno", "5幢")],
         ),
+        # A building named by its side is a building number, as the guideline says.
+        (
+            "中山路8号银泰大厦北楼3层",
+            [("road", "中山路"), ("roadno", "8号"), ("poi", "银泰大厦"), ("houseno", "北楼"),
+             ("floorno", "3层")],
+        ),
         # A short village name inside a run after the door number is a community of its own.
         (
             "南湖区中山路12号师桥村浙东模具城",
