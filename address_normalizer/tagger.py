@@ -464,6 +464,10 @@ def _late_village(text: str, m: re.Match[str], body: int, b: int) -> bool:
 
 
 # Sub-POI words that end a name even when the name before them has no POI ending.
+# Parts of a place that open the run after its name (状元府 + 北门小店).
+_PART_HEAD = re.compile(
+    "[东西南北]?大?门口|[东西南北]?大门|[东西南北]门|[东西南北中]区|裙楼|架空层|门卫室?|收发室"
+)
 _SUBPOI_ALONE = re.compile("门卫室?|项目部|[东西南北中]区|门口|[东西南北]楼")
 # The guideline counts a building named by its side (南楼, 东楼) as a building number.
 _SIDE_BUILDING = re.compile("[东西南北]楼")
@@ -573,6 +577,14 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
         if head and len(word) - head.end() >= 2 and word[head.end()] not in "门区":
             # 加油站 + 内 + 汽车美容, 商贸城 + 南 + 数控刀具: where, from the place just named.
             state.emit("assist", start, start + head.end())
+            _piece(text, kind, start + head.end(), end, state)
+            return
+    if kind in ("rest", "poi") and state.out and state.out[-1][2] == start:
+        head = _PART_HEAD.match(word) if state.last() in ("poi", "subpoi", "houseno") else None
+        if head and len(word) - head.end() >= 2:
+            # 状元府 + 北门 + 小店, 体育大厦 + 裙楼 + 体坛报: a part of the place just named,
+            # then the next place.
+            state.emit("subpoi", start, start + head.end())
             _piece(text, kind, start + head.end(), end, state)
             return
     if kind == "rest":

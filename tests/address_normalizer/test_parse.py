@@ -206,6 +206,17 @@ def test_spans_round_trip(text: str) -> None:
             [("road", "中山路"), ("roadno", "8号"), ("poi", "银泰大厦"), ("houseno", "北楼"),
              ("floorno", "3层")],
         ),
+        # A part of the place just named (its gate, podium) opens the run of the next name.
+        (
+            "中山路8号阳光花园北门便利店",
+            [("road", "中山路"), ("roadno", "8号"), ("poi", "阳光花园"), ("subpoi", "北门"),
+             ("subpoi", "便利店")],
+        ),
+        (
+            "中山路8号银泰大厦裙楼咖啡馆",
+            [("road", "中山路"), ("roadno", "8号"), ("poi", "银泰大厦"), ("subpoi", "裙楼"),
+             ("subpoi", "咖啡馆")],
+        ),
         # A short village name inside a run after the door number is a community of its own.
         (
             "南湖区中山路12号师桥村浙东模具城",
