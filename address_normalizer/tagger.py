@@ -512,6 +512,16 @@ def _absorb_short(text: str, a: int, b: int, state: _State) -> int:
         # 黄岩 + 环城西路, 永康 + 城南路: the POI ending starts a road's name, and the road
         # keeps two characters before its suffix (杏林湾路 stays one name).
         return a
+    if (
+        m.lastgroup == "poi"
+        and m.end() - m.start() == 1
+        and m.end() < b
+        and road is None
+        and text[m.start() : m.start() + 2] not in _WORD_AFTER_ENDING
+    ):
+        # 南湖 + 城北新村, 永康 + 长城工业区: a one-character ending (城, 苑, 湾) with more
+        # name after it is inside the next name more often than it closes one.
+        return a
     if m.start() - a <= 1:
         start = state.out.pop()[1]
         state.short.discard(len(state.out))

@@ -217,6 +217,13 @@ def test_spans_round_trip(text: str) -> None:
             [("road", "中山路"), ("roadno", "8号"), ("poi", "银泰大厦"), ("subpoi", "裙楼"),
              ("subpoi", "咖啡馆")],
         ),
+        # After a short division form, a one-character ending with more name after it does
+        # not close a name headed by the short form; at the end of the run it does.
+        (
+            "嘉兴南湖城北新村5幢",
+            [("city", "嘉兴"), ("district", "南湖"), ("poi", "城北新村"), ("houseno", "5幢")],
+        ),
+        ("嘉兴南湖城", [("city", "嘉兴"), ("poi", "南湖城")]),
         # A short village name inside a run after the door number is a community of its own.
         (
             "南湖区中山路12号师桥村浙东模具城",
