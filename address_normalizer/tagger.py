@@ -776,6 +776,9 @@ def _settle(text: str, state: _State) -> None:
             out[i + 1] = ("subpoi", part_start, part_end)
     if _VILLAGE_CHARS.search(text):
         _villages(text, out)
+    # A place name is never one character: a lone 第, 中 or A left between two parts is a
+    # fragment, not a POI.
+    out[:] = [s for s in out if s[2] - s[1] > 1 or s[0] not in ("poi", "subpoi")]
     seen = False
     for i, (label, start, end) in enumerate(out):
         if label == "subpoi" and not seen:

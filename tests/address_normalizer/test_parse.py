@@ -224,6 +224,12 @@ def test_spans_round_trip(text: str) -> None:
             [("city", "嘉兴"), ("district", "南湖"), ("poi", "城北新村"), ("houseno", "5幢")],
         ),
         ("嘉兴南湖城", [("city", "嘉兴"), ("poi", "南湖城")]),
+        # A lone character left between two parts is a fragment, not a place.
+        (
+            "中山路8号阳光大厦第3幢",
+            [("road", "中山路"), ("roadno", "8号"), ("poi", "阳光大厦"), ("houseno", "3幢")],
+        ),
+        ("阳光小区3幢2单元A", [("poi", "阳光小区"), ("houseno", "3幢"), ("cellno", "2单元")]),
         # A short village name inside a run after the door number is a community of its own.
         (
             "南湖区中山路12号师桥村浙东模具城",
