@@ -704,10 +704,13 @@ def _admin_heads(text: str, start: int, end: int, state: _State) -> int:
 
 def _devzone_start(text: str, start: int, end: int, state: _State) -> int:
     """Where a development zone's name starts: a bare zone word after a town is that
-    town's zone (掌起镇工业园区, one name), so the town joins it."""
+    town's zone (掌起镇工业园区, one name), so the town joins it; after a name it is that
+    name's zone (凤凰湾 + 新区)."""
     m = DEVZONE_TAIL.search(text, start, end)
     bare = m is not None and m.start() - start <= 1
     if bare and state.last() == "town" and state.out[-1][2] == start and text[start - 1] == "镇":
+        return state.out.pop()[1]
+    if bare and state.last() == "poi" and state.out[-1][2] == start:
         return state.out.pop()[1]
     return start
 

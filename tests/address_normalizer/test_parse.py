@@ -230,6 +230,12 @@ def test_spans_round_trip(text: str) -> None:
             [("road", "中山路"), ("roadno", "8号"), ("poi", "阳光大厦"), ("houseno", "3幢")],
         ),
         ("阳光小区3幢2单元A", [("poi", "阳光小区"), ("houseno", "3幢"), ("cellno", "2单元")]),
+        # A bare zone word after a name makes one zone of both.
+        (
+            "南湖区凤凰湾新区海港大道8号",
+            [("district", "南湖区"), ("devzone", "凤凰湾新区"), ("road", "海港大道"),
+             ("roadno", "8号")],
+        ),
         # A short village name inside a run after the door number is a community of its own.
         (
             "南湖区中山路12号师桥村浙东模具城",
