@@ -93,9 +93,10 @@ ASSIST = (
     "南侧", "北侧", "东面", "西面", "南面", "北面", "东边", "西边", "南边", "北边", "东北",
     "东南", "西北", "西南", "左边", "右边", "左侧", "右侧", "往东", "往西", "往南", "往北",
     "东", "西", "南", "北", "口", "旁的", "处", "前", "后", "东段", "西段", "南段", "北段",
+    "向东", "向西", "向南", "向北",
 )  # fmt: skip
 ASSIST_TAIL = re.compile(f"{_words(ASSIST)}(?:{_alt(ASSIST)})$")
-ASSIST_HEAD = re.compile("(?:附近|旁边|对面|斜对面|隔壁|往东|往西|往南|往北)")
+ASSIST_HEAD = re.compile("(?:附近|旁边|对面|斜对面|隔壁|[往向][东西南北])")
 # Locating words safe to cut out of the middle of a named run (never part of a name).
 ASSIST_INNER = re.compile(
     _lead("斜正附旁对隔楼边后以东西南北")

@@ -236,6 +236,12 @@ def test_spans_round_trip(text: str) -> None:
             [("district", "南湖区"), ("devzone", "凤凰湾新区"), ("road", "海港大道"),
              ("roadno", "8号")],
         ),
+        # 向北, like 往北, is a locating word before a distance.
+        (
+            "中山路8号人民医院向北100米便利店",
+            [("road", "中山路"), ("roadno", "8号"), ("poi", "人民医院"), ("assist", "向北"),
+             ("distance", "100米"), ("poi", "便利店")],
+        ),
         # A short village name inside a run after the door number is a community of its own.
         (
             "南湖区中山路12号师桥村浙东模具城",
