@@ -464,11 +464,11 @@ def _late_village(text: str, m: re.Match[str], body: int, b: int) -> bool:
 
 
 # Sub-POI words that end a name even when the name before them has no POI ending.
+_SUBPOI_ALONE = re.compile("门卫室?|项目部|[东西南北中]区|门口|[东西南北]楼")
 # Parts of a place that open the run after its name (状元府 + 北门小店).
 _PART_HEAD = re.compile(
     "[东西南北]?大?门口|[东西南北]?大门|[东西南北]门|[东西南北中]区|裙楼|架空层|门卫室?|收发室"
 )
-_SUBPOI_ALONE = re.compile("门卫室?|项目部|[东西南北中]区|门口|[东西南北]楼")
 # The guideline counts a building named by its side (南楼, 东楼) as a building number.
 _SIDE_BUILDING = re.compile("[东西南北]楼")
 _PART_AFTER = frozenset(("poi", "subpoi", "houseno", "floorno", "cellno", "roadno", "assist"))
@@ -549,8 +549,6 @@ def _road_keep(word: str) -> int:
 _LOCATING_AFTER = re.compile(
     "背后|后面|旁边|侧边|里面|内(?![科圈])|外(?![科国])|里|旁|[东西南北][侧面边]"
 )
-
-
 _ORDINAL_OR_SIDE = frozenset("东西南北中一二三四五六七八九十")
 
 
