@@ -4,32 +4,24 @@ The relation follows the conventions of the CCKS 2021 address-relevance labels w
 describe "the same place" (rules and thresholds chosen by reading that set; nothing learned
 from it ships): a query that names a unit, floor or room inside the building the other
 address names is ``exact``; a query naming a building the other address does not name is
-``partial`` (the other is the whole compound); two addresses that share a named place but
-sit on different roads, in different districts or at different door numbers are not the
-same place.
+``partial`` (the other is the whole compound); a gate or entrance of a place is part of it
+(``partial``), never the place; two addresses that share a named place but sit on different
+roads, in different districts or at different door numbers are not the same place.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from rapidfuzz import fuzz
 
+from .compare_parts import Side, read_side
+from .errors import check_text
 from .gazetteer import Gazetteer
-from .normalize import normalize_cleaned
-from .parser import ParseResult, parse
-from .text import clean
 
 Relation = Literal["exact", "partial", "none"]
 
-_NUMBER = re.compile(r"[0-9A-Z]+(?:-[0-9A-Z]+)*")
-_ADMIN_SUFFIX = re.compile(r"(?:自治县|新区|市|区|县)$")
-_NAMED = ("poi", "community", "devzone")
-_NUMBERED = ("roadno", "houseno", "cellno", "floorno", "roomno")
-_PLACE = frozenset(("road", "roadno", "poi", "subpoi", "community", "devzone", "houseno",
-                    "cellno", "floorno", "roomno", "village_group", "detail"))  # fmt: skip
 # Thresholds on the whole-text similarity (rapidfuzz ratio in [0, 1]), chosen on the CCKS
 # 2021 matching validation fold (allowed for rules; no weights are trained on it).
 SAME_BUILDING = 0.4  # same named place and same building number
@@ -46,7 +38,8 @@ class Comparison:
     ----------
     relation : {"exact", "partial", "none"}
         ``exact``: the same place (a unit, floor or room inside the same building counts);
-        ``partial``: the same compound or road with a different or unnamed door or building;
+        ``partial``: the same compound or road with a different or unnamed door or building,
+        or a gate or entrance of the place;
         ``none``: otherwise.
     score : float
         Similarity in [0, 1]; ``exact`` pairs score higher than ``partial`` ones.
@@ -54,43 +47,6 @@ class Comparison:
 
     relation: Relation
     score: float
-
-
-@dataclass(slots=True)
-class _Side:
-    text: str
-    names: list[str] = field(default_factory=list)
-    roads: list[str] = field(default_factory=list)
-    numbers: dict[str, str] = field(default_factory=dict)
-    admin: dict[str, set[str]] = field(default_factory=dict)
-    places: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _side(result: ParseResult) -> _Side:
-    side = _Side(result.normalized)
-    for comp in result.components:
-        value = _canon(comp.text)
-        if comp.label in _PLACE:
-            side.places.append((comp.label, value))
-        if comp.label in _NAMED and len(value) >= 2:
-            side.names.append(value)
-        elif comp.label == "road" and len(value) >= 2:
-            side.roads.append(value)
-        elif comp.label in _NUMBERED:
-            m = _NUMBER.search(value)
-            if m:
-                side.numbers.setdefault(comp.label, m.group(0))
-        elif comp.label in ("city", "district"):
-            side.admin.setdefault(comp.label, set()).add(_ADMIN_SUFFIX.sub("", value))
-    return side
-
-
-def _canon(text: str) -> str:
-    """A component's text in canonical form (digits, synonyms), without prefix dropping."""
-    return normalize_cleaned(clean(text)[0], _EMPTY)
-
-
-_EMPTY = Gazetteer()
 
 
 def compare(a: str, b: str, *, gazetteer: Gazetteer | None = None) -> Comparison:
@@ -115,11 +71,12 @@ def compare(a: str, b: str, *, gazetteer: Gazetteer | None = None) -> Comparison
     >>> compare("文三路12号3幢", "文三路12号5幢").relation
     'partial'
     """
-    sa, sb = _side(parse(a, gazetteer=gazetteer)), _side(parse(b, gazetteer=gazetteer))
-    return _relate(sa, sb)
+    check_text(a, "a")
+    check_text(b, "b")
+    return _relate(read_side(a, gazetteer), read_side(b, gazetteer))
 
 
-def _number(sa: _Side, sb: _Side, label: str) -> str:
+def _number(sa: Side, sb: Side, label: str) -> str:
     """``same``, ``conflict``, ``a`` / ``b`` (only that side has it) or ``""`` (neither)."""
     x, y = sa.numbers.get(label), sb.numbers.get(label)
     if x and y:
@@ -127,7 +84,7 @@ def _number(sa: _Side, sb: _Side, label: str) -> str:
     return "a" if x else "b" if y else ""
 
 
-def _relate(sa: _Side, sb: _Side) -> Comparison:
+def _relate(sa: Side, sb: Side) -> Comparison:
     """Decide from anchors (road + door number, or a named place) and conflicts."""
     whole = fuzz.ratio(sa.text, sb.text) / 100.0
     admin_conflict = any(
@@ -144,14 +101,22 @@ def _relate(sa: _Side, sb: _Side) -> Comparison:
     )
     house, door = _number(sa, sb, "houseno"), _number(sa, sb, "roadno")
     conflict = admin_conflict or road_conflict or "conflict" in (house, door)
-    if sa.places and sa.places == sb.places and not admin_conflict:
+    # A gate of a place (南门, 3号门) is part of it: related, never the same place; nor are
+    # two branches of one name (大洋百货(新街口店), 大洋百货(河西店)).
+    gate = sa.gate != sb.gate or bool(sa.branches and sb.branches and not sa.branches & sb.branches)
+    if sa.places and sa.places == sb.places and not admin_conflict and not gate:
         return Comparison("exact", round(0.7 + 0.3 * max(whole, 0.9), 4))
-    if not conflict and (
-        (named and house == "same" and whole >= SAME_BUILDING)
-        or (named and house in ("", "b") and whole >= SAME_PLACE)
-        or (shared_road and door == "same" and house == "same" and whole >= SAME_DOOR)
+    if (
+        not conflict
+        and not gate
+        and (
+            (named and house == "same" and whole >= SAME_BUILDING)
+            or (named and house in ("", "b") and whole >= SAME_PLACE)
+            or (shared_road and door == "same" and house == "same" and whole >= SAME_DOOR)
+        )
     ):
         return Comparison("exact", round(0.7 + 0.3 * whole, 4))
-    if not admin_conflict and (shared_road or named or whole >= NEAR_TEXT):
+    within = bool(sa.chain and sb.chain) and (sa.chain in sb.chain or sb.chain in sa.chain)
+    if not admin_conflict and (shared_road or named or whole >= NEAR_TEXT or (gate and within)):
         return Comparison("partial", round(0.5 + 0.19 * whole, 4))
     return Comparison("none", round(0.49 * whole, 4))

@@ -14,6 +14,10 @@ from address_normalizer import compare
         # A unit and room inside the building the other names: the same place (the CCKS 2021
         # convention, and the same point for geocoding).
         ("阳光小区3幢2单元301室", "阳光小区3幢"),
+        # 1门 after a building is its stairwell (as written in the north-east), not a gate.
+        ("金桥小区17栋1门5楼", "金桥小区17栋"),
+        # Place names ending in 门 are places, not gates.
+        ("宣武门小区3幢", "宣武门小区三号楼"),
     ],
 )
 def test_exact(a: str, b: str) -> None:
@@ -31,6 +35,12 @@ def test_exact(a: str, b: str) -> None:
         ("文三路12号", "文三路88号"),
         # The same compound name on two different roads: related, never the same place.
         ("海棠路桃园小区5号楼", "莲西路桃园小区5号楼"),
+        # A gate or entrance of a place is part of it, not the place.
+        ("文三路12号阳光小区", "文三路12号阳光小区(东南门)"),
+        ("文三路12号阳光小区", "文三路12号阳光小区南门"),
+        ("阳光小区3号门", "阳光小区"),
+        # Two branches of one name at one address.
+        ("中山路88号大洋百货(新街口店)", "中山路88号大洋百货(河西店)"),
     ],
 )
 def test_partial(a: str, b: str) -> None:

@@ -1,0 +1,121 @@
+"""The parts of one address that :func:`~address_normalizer.compare` weighs.
+
+An address is read once into a :class:`Side`: its canonical text, the named places it passes
+through (compound, building complex, shop), its roads and numbers, its administrative names,
+and whether it names a gate or entrance of a place rather than the place itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .gazetteer import Gazetteer
+from .normalize import normalize_cleaned
+from .parser import parse
+from .text import clean
+
+_NUMBER = re.compile(r"[0-9A-Z]+(?:-[0-9A-Z]+)*")
+_ADMIN_SUFFIX = re.compile(r"(?:自治县|新区|市|区|县)$")
+# A bracketed aside: a gate (东南门), a branch (新街口店), a status (建设中), another name.
+_BRACKET = re.compile(r"[(（][^()（）]*[)）]")
+# A gate or entrance of a place: 东门, 西南2门, 南大门, 侧门, 3号门, 出入口, 5号出口. A bare
+# number before 门 is not one (长春 17栋1门 is a stairwell), nor are place names such as
+# 前门 or 宣武门.
+_GATE = re.compile(
+    r"(?:[东南西北正侧][0-9A-Z一二三四五六七八九十]?大?|[0-9A-Z一二三四五六七八九十]+号)门$"
+    r"|出入口$|[0-9A-Z]号?出口$"
+)
+# A branch of a chain or institution: 新街口店, 湖南路支行, 仙林校区.
+_BRANCH = re.compile(r"(?:店|支行|分行|营业厅|营业部|营业所|校区|分院|分公司)$")
+_NAMED = ("poi", "community", "devzone")
+_CHAIN = frozenset(("poi", "subpoi", "community", "devzone", "village_group"))
+_NUMBERED = ("roadno", "houseno", "cellno", "floorno", "roomno")
+_PLACE = frozenset(("road", "roadno", "poi", "subpoi", "community", "devzone", "houseno",
+                    "cellno", "floorno", "roomno", "village_group", "detail"))  # fmt: skip
+_EMPTY = Gazetteer()
+
+
+@dataclass(slots=True)
+class Side:
+    """One address as compare() sees it.
+
+    Attributes
+    ----------
+    text : str
+        Canonical text of the address without its bracketed asides.
+    names : list of str
+        Named places (poi, community, development zone) of two or more characters.
+    chain : str
+        Every named place (sub-places and village groups too, gates left out) in order, joined:
+        what the address is called, without its roads, numbers and administrative areas.
+    roads : list of str
+    numbers : dict
+        First number of each numbered part (``roadno``, ``houseno`` …), digits and letters only.
+    admin : dict
+        City and district names without their suffixes, by level.
+    places : list of (label, text)
+        Every component below the administrative levels, in order.
+    gate : bool
+        Whether the address names a gate or entrance of a place (南门, 3号门, 出入口).
+    branches : set of str
+        Branch names given in brackets (河西店, 湖南路支行), in canonical form.
+    """
+
+    text: str
+    names: list[str] = field(default_factory=list)
+    chain: str = ""
+    roads: list[str] = field(default_factory=list)
+    numbers: dict[str, str] = field(default_factory=dict)
+    admin: dict[str, set[str]] = field(default_factory=dict)
+    places: list[tuple[str, str]] = field(default_factory=list)
+    gate: bool = False
+    branches: set[str] = field(default_factory=set)
+
+
+def read_side(text: str, gazetteer: Gazetteer | None = None) -> Side:
+    """Parse ``text`` (already checked) into the parts compare() weighs.
+
+    Bracketed asides are parsed apart from the address: ``汶水东路29号榕辉大厦(东南门)`` is
+    the building's south-east gate, and a branch name in brackets would otherwise run into
+    the words around it.
+    """
+    asides = [m.group(0)[1:-1] for m in _BRACKET.finditer(text)]
+    body = _BRACKET.sub("", text) if asides else text
+    if not body.strip() or not any(c.isalnum() for c in body):
+        body, asides = text, []
+    result = parse(body, gazetteer=gazetteer)
+    side = Side(result.normalized)
+    for aside in asides:
+        value = canon(aside)
+        if _GATE.search(value):
+            side.gate = True
+        elif _BRANCH.search(value):
+            side.branches.add(value)
+    chain: list[str] = []
+    for comp in result.components:
+        value = canon(comp.text)
+        if comp.label in ("poi", "subpoi") and chain and _GATE.search(value):
+            side.gate = True
+            continue
+        if comp.label in _PLACE:
+            side.places.append((comp.label, value))
+        if comp.label in _CHAIN:
+            chain.append(value)
+        if comp.label in _NAMED and len(value) >= 2:
+            side.names.append(value)
+        elif comp.label == "road" and len(value) >= 2:
+            side.roads.append(value)
+        elif comp.label in _NUMBERED:
+            m = _NUMBER.search(value)
+            if m:
+                side.numbers.setdefault(comp.label, m.group(0))
+        elif comp.label in ("city", "district"):
+            side.admin.setdefault(comp.label, set()).add(_ADMIN_SUFFIX.sub("", value))
+    side.chain = "".join(chain)
+    return side
+
+
+def canon(text: str) -> str:
+    """A component's text in canonical form (digits, synonyms), without prefix dropping."""
+    return normalize_cleaned(clean(text)[0], _EMPTY)
