@@ -2,11 +2,15 @@
 
 The relation follows the conventions of the CCKS 2021 address-relevance labels where they
 describe "the same place" (rules and thresholds chosen by reading that set; nothing learned
-from it ships): a query that names a unit, floor or room inside the building the other
-address names is ``exact``; a query naming a building the other address does not name is
-``partial`` (the other is the whole compound); a gate or entrance of a place is part of it
-(``partial``), never the place; two addresses that share a named place but sit on different
-roads, in different districts or at different door numbers are not the same place.
+from it ships):
+
+- the same place means both addresses end at the same named place: a unit, floor or room
+  inside the building the other names is ``exact``;
+- a building the other address does not name is ``partial`` (the other is the whole
+  compound), and so are a gate or entrance of a place, a shop or firm inside a building and a
+  place across the street from another (对面, 旁边);
+- two addresses that share a named place but sit on different roads, in different districts
+  or at different door numbers are not the same place.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ SAME_BUILDING = 0.4  # same named place and same building number
 SAME_PLACE = 0.7  # same named place, neither names a different building
 SAME_DOOR = 0.4  # same road, door number and building
 NEAR_TEXT = 0.9  # texts this alike are related even without a shared anchor
+NAME_IN_TEXT = 0.8  # a place name occurs in a text this well (rapidfuzz partial_ratio)
+NAME_EXTENDS = 4  # characters a place name needs before a longer name may extend it
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,19 +110,52 @@ def _relate(sa: Side, sb: Side) -> Comparison:
     # A gate of a place (南门, 3号门) is part of it: related, never the same place; nor are
     # two branches of one name (大洋百货(新街口店), 大洋百货(河西店)).
     gate = sa.gate != sb.gate or bool(sa.branches and sb.branches and not sa.branches & sb.branches)
-    if sa.places and sa.places == sb.places and not admin_conflict and not gate:
-        return Comparison("exact", round(0.7 + 0.3 * max(whole, 0.9), 4))
+    same_places = bool(sa.places) and sa.places == sb.places and not admin_conflict
+    anchored = not conflict and (
+        (named and house == "same" and whole >= SAME_BUILDING)
+        or (named and house in ("", "b") and whole >= SAME_PLACE)
+        or (shared_road and door == "same" and house == "same" and whole >= SAME_DOOR)
+        or (bool(sa.chain) and sa.chain == sb.chain and house in ("", "same"))
+    )
+    beside = sa.near or sb.near
+    if not gate and (same_places or anchored):
+        # Both must end at the same place: a shop in the building, or the building's
+        # neighbour, is related to it but is not it.
+        if not beside and _ends_alike(sa, sb):
+            return Comparison(
+                "exact", round(0.7 + 0.3 * (max(whole, 0.9) if same_places else whole), 4)
+            )
+        return Comparison("partial", round(0.5 + 0.19 * whole, 4))
     if (
-        not conflict
-        and not gate
-        and (
-            (named and house == "same" and whole >= SAME_BUILDING)
-            or (named and house in ("", "b") and whole >= SAME_PLACE)
-            or (shared_road and door == "same" and house == "same" and whole >= SAME_DOOR)
-        )
+        not gate
+        and not admin_conflict
+        and not road_conflict
+        and _same_final(sa, sb)
+        and sa.final_building == sb.final_building
+        and (shared_road or (sa.areas > 0 and sb.areas > 0))
     ):
+        # The same named place in the same area or on the same road, written differently.
+        if beside:
+            return Comparison("partial", round(0.5 + 0.19 * whole, 4))
         return Comparison("exact", round(0.7 + 0.3 * whole, 4))
     within = bool(sa.chain and sb.chain) and (sa.chain in sb.chain or sb.chain in sa.chain)
     if not admin_conflict and (shared_road or named or whole >= NEAR_TEXT or (gate and within)):
         return Comparison("partial", round(0.5 + 0.19 * whole, 4))
     return Comparison("none", round(0.49 * whole, 4))
+
+
+def _ends_alike(sa: Side, sb: Side) -> bool:
+    """Whether the last place each address names occurs in the other (typos allowed)."""
+    return _occurs(sa.final, sb.text) and _occurs(sb.final, sa.text)
+
+
+def _occurs(name: str, text: str) -> bool:
+    return not name or name in text or fuzz.partial_ratio(name, text) >= NAME_IN_TEXT * 100
+
+
+def _same_final(sa: Side, sb: Side) -> bool:
+    """Whether both addresses end at the same named place (one name may extend the other)."""
+    x, y = sa.final, sb.final
+    if not x or not y:
+        return False
+    return x == y or (min(len(x), len(y)) >= NAME_EXTENDS and (x in y or y in x))

@@ -28,6 +28,10 @@ _GATE = re.compile(
 )
 # A branch of a chain or institution: 新街口店, 湖南路支行, 仙林校区.
 _BRANCH = re.compile(r"(?:店|支行|分行|营业厅|营业部|营业所|校区|分院|分公司)$")
+# Words after a place that put the address beside it rather than in it (春辉电器斜对面).
+_NEAR = re.compile(r"(?:对面|对过|旁边|旁|附近|隔壁|后面|后边|楼上|楼下|周边)$")
+# A place name this short (B区, 三期) says little on its own.
+FINAL_MIN = 3
 _NAMED = ("poi", "community", "devzone")
 _CHAIN = frozenset(("poi", "subpoi", "community", "devzone", "village_group"))
 _NUMBERED = ("roadno", "houseno", "cellno", "floorno", "roomno")
@@ -60,6 +64,16 @@ class Side:
         Whether the address names a gate or entrance of a place (南门, 3号门, 出入口).
     branches : set of str
         Branch names given in brackets (河西店, 湖南路支行), in canonical form.
+    final : str
+        The last named place of at least three characters: the place the address ends at
+        (``""`` if none).
+    final_building : str
+        The building number written after ``final`` (``""`` if none): ``阳光小区3幢`` is a
+        building of the compound, ``3幢阳光超市`` a shop in building 3.
+    near : bool
+        Whether the address ends beside its last place rather than at it (对面, 旁边, 附近).
+    areas : int
+        How many administrative names (province … township) the address gives.
     """
 
     text: str
@@ -71,6 +85,10 @@ class Side:
     places: list[tuple[str, str]] = field(default_factory=list)
     gate: bool = False
     branches: set[str] = field(default_factory=set)
+    final: str = ""
+    final_building: str = ""
+    near: bool = False
+    areas: int = 0
 
 
 def read_side(text: str, gazetteer: Gazetteer | None = None) -> Side:
@@ -86,6 +104,7 @@ def read_side(text: str, gazetteer: Gazetteer | None = None) -> Side:
         body, asides = text, []
     result = parse(body, gazetteer=gazetteer)
     side = Side(result.normalized)
+    side.near = bool(_NEAR.search(side.text))
     for aside in asides:
         value = canon(aside)
         if _GATE.search(value):
@@ -102,6 +121,11 @@ def read_side(text: str, gazetteer: Gazetteer | None = None) -> Side:
             side.places.append((comp.label, value))
         if comp.label in _CHAIN:
             chain.append(value)
+            if len(value) >= FINAL_MIN:
+                side.final, side.final_building = value, ""
+        elif comp.label == "houseno" and side.final and not side.final_building:
+            m = _NUMBER.search(value)
+            side.final_building = m.group(0) if m else ""
         if comp.label in _NAMED and len(value) >= 2:
             side.names.append(value)
         elif comp.label == "road" and len(value) >= 2:
@@ -112,6 +136,8 @@ def read_side(text: str, gazetteer: Gazetteer | None = None) -> Side:
                 side.numbers.setdefault(comp.label, m.group(0))
         elif comp.label in ("city", "district"):
             side.admin.setdefault(comp.label, set()).add(_ADMIN_SUFFIX.sub("", value))
+        if comp.label in ("prov", "city", "district", "town"):
+            side.areas += 1
     side.chain = "".join(chain)
     return side
 

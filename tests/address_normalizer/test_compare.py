@@ -18,6 +18,8 @@ from address_normalizer import compare
         ("金桥小区17栋1门5楼", "金桥小区17栋"),
         # Place names ending in 门 are places, not gates.
         ("宣武门小区3幢", "宣武门小区三号楼"),
+        # The same named place, once with its street and door, once with its district only.
+        ("南湖区新兴街道东升路18号宏达机械厂", "南湖区宏达机械厂"),
     ],
 )
 def test_exact(a: str, b: str) -> None:
@@ -41,6 +43,11 @@ def test_exact(a: str, b: str) -> None:
         ("阳光小区3号门", "阳光小区"),
         # Two branches of one name at one address.
         ("中山路88号大洋百货(新街口店)", "中山路88号大洋百货(河西店)"),
+        # Two firms in one building, and a firm and the building it is in.
+        ("庐山路158号2幢华光贸易公司", "庐山路158号2幢青禾印刷厂"),
+        ("庐山路158号2幢华光贸易公司", "庐山路158号2幢"),
+        # Opposite a shop is beside it, not in it.
+        ("新建北街2号春辉电器斜对面", "新建北街2号春辉电器"),
     ],
 )
 def test_partial(a: str, b: str) -> None:
