@@ -138,6 +138,10 @@ def _relate(sa: Side, sb: Side) -> Comparison:
         if beside:
             return Comparison("partial", round(0.5 + 0.19 * whole, 4))
         return Comparison("exact", round(0.7 + 0.3 * whole, 4))
+    if road_conflict and house == "" and sa.chain and sa.chain == sb.chain:
+        # One name on two roads and no building to tie them: two places (two branches of a
+        # chain, two compounds with a common name).
+        return Comparison("none", round(0.49 * whole, 4))
     within = bool(sa.chain and sb.chain) and (sa.chain in sb.chain or sb.chain in sa.chain)
     if not admin_conflict and (shared_road or named or whole >= NEAR_TEXT or (gate and within)):
         return Comparison("partial", round(0.5 + 0.19 * whole, 4))

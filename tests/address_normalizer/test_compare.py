@@ -61,6 +61,9 @@ def test_partial(a: str, b: str) -> None:
         ("三墩镇绿城小区", "七星街道金色家园"),
         # The same compound name in two districts: two places.
         ("西湖区阳光小区3幢", "余杭区阳光小区3幢"),
+        # One name on two roads, nothing else shared: two branches, two compounds.
+        ("中山路世纪华联超市", "解放路世纪华联超市"),
+        ("海棠路桃园小区", "莲西路桃园小区"),
     ],
 )
 def test_none(a: str, b: str) -> None:
