@@ -10,7 +10,8 @@ from it ships):
   compound), and so are a gate or entrance of a place, a shop or firm inside a building and a
   place across the street from another (对面, 旁边);
 - two addresses that share a named place but sit on different roads, in different districts
-  or at different door numbers are not the same place.
+  or at different door numbers are not the same place; districts differ by name or by the
+  statistical codes of the national list (a township against a county it is not in).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
+from .admin_codes import areas_conflict
 from .compare_parts import Side, read_side
 from .errors import check_text
 from .gazetteer import Gazetteer
@@ -96,7 +98,7 @@ def _relate(sa: Side, sb: Side) -> Comparison:
     admin_conflict = any(
         sa.admin.get(level) and sb.admin.get(level) and not (sa.admin[level] & sb.admin[level])
         for level in ("city", "district")
-    )
+    ) or areas_conflict(sa.counties, sb.counties)
     shared_road = any(x in y or y in x for x in sa.roads for y in sb.roads)
     road_conflict = bool(sa.roads and sb.roads) and not shared_road
     # A named place of each side occurs verbatim in the other.
@@ -132,7 +134,7 @@ def _relate(sa: Side, sb: Side) -> Comparison:
         and not road_conflict
         and _same_final(sa, sb)
         and sa.final_building == sb.final_building
-        and (shared_road or (sa.areas > 0 and sb.areas > 0))
+        and (shared_road or bool(sa.areas and sb.areas))
     ):
         # The same named place in the same area or on the same road, written differently.
         if beside:
@@ -144,6 +146,9 @@ def _relate(sa: Side, sb: Side) -> Comparison:
         return Comparison("none", round(0.49 * whole, 4))
     within = bool(sa.chain and sb.chain) and (sa.chain in sb.chain or sb.chain in sa.chain)
     if not admin_conflict and (shared_road or named or whole >= NEAR_TEXT or (gate and within)):
+        return Comparison("partial", round(0.5 + 0.19 * whole, 4))
+    if not admin_conflict and not road_conflict and sa.areas and sb.areas and _same_final(sa, sb):
+        # The same place name in areas that agree, details apart: related.
         return Comparison("partial", round(0.5 + 0.19 * whole, 4))
     return Comparison("none", round(0.49 * whole, 4))
 

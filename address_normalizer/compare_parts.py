@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .gazetteer import Gazetteer
+from .admin_codes import Codes, area_codes, consistent
+from .gazetteer import Gazetteer, national
 from .normalize import normalize_cleaned
 from .parser import parse
 from .text import clean
@@ -72,8 +73,14 @@ class Side:
         building of the compound, ``3幢阳光超市`` a shop in building 3.
     near : bool
         Whether the address ends beside its last place rather than at it (对面, 旁边, 附近).
-    areas : int
-        How many administrative names (province … township) the address gives.
+    areas : list of frozenset of str
+        For each administrative name written in full (province … township), the statistical
+        codes it can stand for (see :mod:`~address_normalizer.admin_codes`).
+    counties : list of frozenset of str
+        The same for the names of counties and above, and of townships whose name is found in
+        one county only: these can conflict with another address's areas. Townships are
+        merged and renamed often, and a former one's name then reads as its namesakes
+        elsewhere (解放街道), which proves nothing.
     """
 
     text: str
@@ -88,7 +95,8 @@ class Side:
     final: str = ""
     final_building: str = ""
     near: bool = False
-    areas: int = 0
+    areas: list[Codes] = field(default_factory=list)
+    counties: list[Codes] = field(default_factory=list)
 
 
 def read_side(text: str, gazetteer: Gazetteer | None = None) -> Side:
@@ -102,6 +110,7 @@ def read_side(text: str, gazetteer: Gazetteer | None = None) -> Side:
     body = _BRACKET.sub("", text) if asides else text
     if not body.strip() or not any(c.isalnum() for c in body):
         body, asides = text, []
+    gazetteer = gazetteer or national()
     result = parse(body, gazetteer=gazetteer)
     side = Side(result.normalized)
     side.near = bool(_NEAR.search(side.text))
@@ -137,8 +146,14 @@ def read_side(text: str, gazetteer: Gazetteer | None = None) -> Side:
         elif comp.label in ("city", "district"):
             side.admin.setdefault(comp.label, set()).add(_ADMIN_SUFFIX.sub("", value))
         if comp.label in ("prov", "city", "district", "town"):
-            side.areas += 1
+            codes = area_codes(clean(comp.text)[0], gazetteer)
+            if codes:
+                side.areas.append(codes)
+                if comp.label != "town" or len({code[:6] for code in codes}) == 1:
+                    side.counties.append(codes)
     side.chain = "".join(chain)
+    side.areas = consistent(side.areas)
+    side.counties = [codes for codes in side.counties if codes in side.areas]
     return side
 
 

@@ -20,6 +20,11 @@ from address_normalizer import compare
         ("宣武门小区3幢", "宣武门小区三号楼"),
         # The same named place, once with its street and door, once with its district only.
         ("南湖区新兴街道东升路18号宏达机械厂", "南湖区宏达机械厂"),
+        # 禾兴街道 is in 南湖区; 溧水县 became 溧水区; 解放街道 is a former township whose
+        # name the national list only has elsewhere, which rules nothing out.
+        ("禾兴街道中山路1号", "南湖区中山路1号"),
+        ("溧水县永阳镇宝塔路8号", "溧水区宝塔路8号"),
+        ("解放街道中山路1号", "南湖区中山路1号"),
     ],
 )
 def test_exact(a: str, b: str) -> None:
@@ -48,6 +53,8 @@ def test_exact(a: str, b: str) -> None:
         ("庐山路158号2幢华光贸易公司", "庐山路158号2幢"),
         # Opposite a shop is beside it, not in it.
         ("新建北街2号春辉电器斜对面", "新建北街2号春辉电器"),
+        # One firm's name in one district, at different buildings.
+        ("禾兴街道宏达机械厂5幢", "南湖区嘉兴宏达机械厂3幢"),
     ],
 )
 def test_partial(a: str, b: str) -> None:
@@ -64,6 +71,8 @@ def test_partial(a: str, b: str) -> None:
         # One name on two roads, nothing else shared: two branches, two compounds.
         ("中山路世纪华联超市", "解放路世纪华联超市"),
         ("海棠路桃园小区", "莲西路桃园小区"),
+        # A township (禾兴街道, 南湖区 on the national list) and a district it is not in.
+        ("禾兴街道中山路1号", "秀洲区中山路1号"),
     ],
 )
 def test_none(a: str, b: str) -> None:
