@@ -7,8 +7,9 @@ from it ships):
 - the same place means both addresses end at the same named place: a unit, floor or room
   inside the building the other names is ``exact``;
 - a building the other address does not name is ``partial`` (the other is the whole
-  compound), and so are a gate or entrance of a place, a shop or firm inside a building and a
-  place across the street from another (对面, 旁边);
+  compound), and so are a part of a compound (东区), a lane and door inside a village, a gate
+  or entrance of a place, a shop or firm inside a building and a place across the street
+  from another (对面, 旁边);
 - two addresses that share a named place but sit on different roads, in different districts
   or at different door numbers are not the same place; districts differ by name or by the
   statistical codes of the national list (a township against a county it is not in).
@@ -123,7 +124,7 @@ def _relate(sa: Side, sb: Side) -> Comparison:
     if not gate and (same_places or anchored):
         # Both must end at the same place: a shop in the building, or the building's
         # neighbour, is related to it but is not it.
-        if not beside and _ends_alike(sa, sb):
+        if not beside and _ends_alike(sa, sb) and sa.final_inner == sb.final_inner:
             return Comparison(
                 "exact", round(0.7 + 0.3 * (max(whole, 0.9) if same_places else whole), 4)
             )
@@ -134,6 +135,8 @@ def _relate(sa: Side, sb: Side) -> Comparison:
         and not road_conflict
         and _same_final(sa, sb)
         and sa.final_building == sb.final_building
+        and sa.final_inner == sb.final_inner
+        and door != "conflict"
         and (shared_road or bool(sa.areas and sb.areas))
     ):
         # The same named place in the same area or on the same road, written differently.

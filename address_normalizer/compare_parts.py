@@ -71,6 +71,10 @@ class Side:
     final_building : str
         The building number written after ``final`` (``""`` if none): ``阳光小区3幢`` is a
         building of the compound, ``3幢阳光超市`` a shop in building 3.
+    final_inner : str
+        What else the address says inside ``final`` before any building: a part too short to
+        be a place of its own (东区, B区), a lane and door (外村四巷7号), joined (``""`` if
+        nothing). What follows a building (a stairwell, a unit) stays inside the building.
     near : bool
         Whether the address ends beside its last place rather than at it (对面, 旁边, 附近).
     areas : list of frozenset of str
@@ -94,6 +98,7 @@ class Side:
     branches: set[str] = field(default_factory=set)
     final: str = ""
     final_building: str = ""
+    final_inner: str = ""
     near: bool = False
     areas: list[Codes] = field(default_factory=list)
     counties: list[Codes] = field(default_factory=list)
@@ -131,7 +136,11 @@ def read_side(text: str, gazetteer: Gazetteer | None = None) -> Side:
         if comp.label in _CHAIN:
             chain.append(value)
             if len(value) >= FINAL_MIN:
-                side.final, side.final_building = value, ""
+                side.final, side.final_building, side.final_inner = value, "", ""
+            elif side.final and not side.final_building:
+                side.final_inner += value
+        if comp.label in ("road", "roadno") and side.final and not side.final_building:
+            side.final_inner += value
         elif comp.label == "houseno" and side.final and not side.final_building:
             m = _NUMBER.search(value)
             side.final_building = m.group(0) if m else ""

@@ -55,6 +55,11 @@ def test_exact(a: str, b: str) -> None:
         ("新建北街2号春辉电器斜对面", "新建北街2号春辉电器"),
         # One firm's name in one district, at different buildings.
         ("禾兴街道宏达机械厂5幢", "南湖区嘉兴宏达机械厂3幢"),
+        # One firm's name at two doors of one road.
+        ("中山路71号宏达公司", "中山路289号宏达公司"),
+        # A lane and door inside a village, a part of a compound: inside it, not it.
+        ("南湖区东栅村中街四巷7号", "南湖区东栅村"),
+        ("春江路春江小区", "春江路42号春江小区东区"),
     ],
 )
 def test_partial(a: str, b: str) -> None:
