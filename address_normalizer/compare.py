@@ -35,6 +35,8 @@ SAME_BUILDING = 0.4  # same named place and same building number
 SAME_PLACE = 0.7  # same named place, neither names a different building
 SAME_DOOR = 0.4  # same road, door number and building
 NEAR_TEXT = 0.9  # texts this alike are related even without a shared anchor
+# Set by hand, not searched: a typo in a five-character name still occurs; a name of three
+# characters (世纪华) is too common to stand for a longer one it starts.
 NAME_IN_TEXT = 0.8  # a place name occurs in a text this well (rapidfuzz partial_ratio)
 NAME_EXTENDS = 4  # characters a place name needs before a longer name may extend it
 
@@ -48,7 +50,7 @@ class Comparison:
     relation : {"exact", "partial", "none"}
         ``exact``: the same place (a unit, floor or room inside the same building counts);
         ``partial``: the same compound or road with a different or unnamed door or building,
-        or a gate or entrance of the place;
+        or one place inside or beside the other (a gate, a shop in the building, 对面);
         ``none``: otherwise.
     score : float
         Similarity in [0, 1]; ``exact`` pairs score higher than ``partial`` ones.

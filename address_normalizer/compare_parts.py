@@ -31,7 +31,7 @@ _GATE = re.compile(
 _BRANCH = re.compile(r"(?:店|支行|分行|营业厅|营业部|营业所|校区|分院|分公司)$")
 # Words after a place that put the address beside it rather than in it (春辉电器斜对面).
 _NEAR = re.compile(r"(?:对面|对过|旁边|旁|附近|隔壁|后面|后边|楼上|楼下|周边)$")
-# A place name this short (B区, 三期) says little on its own.
+# A place name this short (B区, 三期) says little on its own (set by hand).
 FINAL_MIN = 3
 _NAMED = ("poi", "community", "devzone")
 _CHAIN = frozenset(("poi", "subpoi", "community", "devzone", "village_group"))
