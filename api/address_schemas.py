@@ -69,9 +69,11 @@ class CompareRequest(_Body):
 
 class CompareResponse(BaseModel):
     relation: Literal["exact", "partial", "none"] = Field(
-        description="exact: same place (a unit, floor or room inside the same building "
-        "counts); partial: same compound or road with a different or unnamed building or door; "
-        "none: unrelated, or in another city or district"
+        description="exact: the same place (both end at the same named place; a unit, floor "
+        "or room inside the same building counts); partial: the same compound, road or "
+        "building with a different or unnamed building or door, a gate of the place, a shop "
+        "inside it, or a place across the street from it; none: unrelated, or in another "
+        "city, district or township"
     )
     score: float = Field(ge=0, le=1)
 
