@@ -31,10 +31,8 @@ from .lexicon import (
     SUBPOI_TAIL,
     SUFFIX,
 )
+from .tag_state import PLACE, Span, TagState
 
-Span = tuple[str, int, int]
-_ADMIN = frozenset(("prov", "city", "district", "town", "community"))
-_PLACE = frozenset(("road", "poi", "subpoi", "roadno", "houseno", "devzone"))
 _SINGLE_POI_SUFFIX_MIN_BODY = 2
 _ASSIST_WORDS = frozenset(ASSIST)
 _MERGE_INTO = frozenset((("community", "community"), ("town", "road"), ("town", "town")))
@@ -46,34 +44,6 @@ _LEVEL_WORDS = (
     ("街道", "town"), ("镇", "town"), ("乡", "town"), ("县", "district"), ("区", ""),
     ("省", "prov"), ("市", ""),
 )  # fmt: skip
-
-
-class _State:
-    """What the tagger has seen so far in one address."""
-
-    __slots__ = ("bare", "breaks", "code", "out", "placed", "short")
-
-    def __init__(self, breaks: frozenset[int] = frozenset()) -> None:
-        self.breaks = breaks  # positions where the caller typed a separator
-        self.out: list[Span] = []
-        self.bare: set[int] = set()  # indexes in ``out`` of names without a typed suffix
-        self.code = ""
-        self.short: set[int] = set()  # indexes in ``out`` of admin names in short form
-        self.placed = False  # a road, POI or number has been seen: admin names are over
-
-    def has_poi(self) -> bool:
-        """A POI was named: later names are its parts (sub-POIs)."""
-        return any(label == "poi" for label, _, _ in self.out)
-
-    def last(self) -> str:
-        return self.out[-1][0] if self.out else ""
-
-    def emit(self, label: str, start: int, end: int) -> None:
-        # Spans stay ordered and disjoint even where two rules claim the same characters.
-        if end > start and not (self.out and start < self.out[-1][2]):
-            self.out.append((label, start, end))
-            if label in _PLACE:
-                self.placed = True
 
 
 def tag(text: str, gazetteer: Gazetteer, *, breaks: frozenset[int] = frozenset()) -> list[Span]:
@@ -107,7 +77,7 @@ def tag_with_prefix(
         What :func:`admin_prefix` answers for ``text`` without a leading 中国: the first
         pass below computes exactly that, and normalising needs it too.
     """
-    state = _State(breaks)
+    state = TagState(breaks)
     n = len(text)
     head = NOISE_HEAD.match(text)
     # 中国 is the country only before a division name (中国轻纺城 is a market).
@@ -146,12 +116,12 @@ def tag_with_prefix(
 
 def admin_prefix(text: str, gazetteer: Gazetteer) -> list[Span]:
     """Only the administrative names at the start of a cleaned address (cheap)."""
-    state = _State()
+    state = TagState()
     _admin(text, 0, gazetteer, state)
     return state.out
 
 
-def _admin(text: str, pos: int, gazetteer: Gazetteer, state: _State) -> int:
+def _admin(text: str, pos: int, gazetteer: Gazetteer, state: TagState) -> int:
     """Consume administrative names at ``pos`` while the hierarchy stays plausible.
 
     Candidates come grouped by where they end (a short form like 凤凰 is the short form of
@@ -219,7 +189,7 @@ def _admin(text: str, pos: int, gazetteer: Gazetteer, state: _State) -> int:
     return pos
 
 
-def _restart(text: str, pos: int, gazetteer: Gazetteer, state: _State) -> int:
+def _restart(text: str, pos: int, gazetteer: Gazetteer, state: TagState) -> int:
     """A second chain of division names in short forms right after the first chain
     (杭州市滨江区 + 浙江杭州, 宁波市象山县 + 宁波象山): returns where it ends.
 
@@ -229,7 +199,7 @@ def _restart(text: str, pos: int, gazetteer: Gazetteer, state: _State) -> int:
     """
     if not state.out or state.placed or not _chain_at(text, pos, gazetteer):
         return pos
-    fresh = _State(state.breaks)
+    fresh = TagState(state.breaks)
     end = _admin(text, pos, gazetteer, fresh)
     if len(fresh.out) < 2:
         return pos
@@ -266,7 +236,7 @@ def _starts_name(text: str, pos: int, gazetteer: Gazetteer) -> bool:
     return any(not place.short for _, place in gazetteer.match(text, pos))
 
 
-def _short_ok(level: str, code: str, state: _State) -> bool:
+def _short_ok(level: str, code: str, state: TagState) -> bool:
     """A short form (萧山, 乔司) counts only where the hierarchy around it agrees."""
     if not state.out:
         return RANK[level] <= RANK["town"]
@@ -278,7 +248,7 @@ def _short_ok(level: str, code: str, state: _State) -> bool:
     return RANK[level] >= RANK["district"] and code[:4] == state.code[:4]
 
 
-def _numbered(kind: str, start: int, end: int, at_end: bool, text: str, state: _State) -> None:
+def _numbered(kind: str, start: int, end: int, at_end: bool, text: str, state: TagState) -> None:
     """Label one numbered token by its kind and what came before it."""
     prev = state.last()
     if kind == "distance":
@@ -321,7 +291,7 @@ def _numbered(kind: str, start: int, end: int, at_end: bool, text: str, state: _
     state.emit(label, start, end)
 
 
-def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> None:
+def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState) -> None:
     """Split a run of named text at typed suffixes and label the pieces."""
     if state.out and state.out[-1][2] > a:
         a = state.out[-1][2]  # administrative names may run on past a typed separator
@@ -397,7 +367,7 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: _State) -> No
         elif kind in ("town", "community"):
             if body < 2:
                 continue
-            if (state.placed or any(p[0] in _PLACE for p in pieces)) and not _late_village(
+            if (state.placed or any(p[0] in PLACE for p in pieces)) and not _late_village(
                 text, m, body, b
             ):
                 town = _known_town(text, cur, m, gazetteer) if kind == "town" else -1
@@ -444,7 +414,7 @@ def _known_town(text: str, cur: int, m: re.Match[str], gazetteer: Gazetteer) -> 
     return -1
 
 
-def _second_road(text: str, pieces: list[tuple[str, int, int, int]], state: _State) -> bool:
+def _second_road(text: str, pieces: list[tuple[str, int, int, int]], state: TagState) -> bool:
     """The last piece opens with a connective right after a road (中山路 + 与花园)."""
     start = pieces[-1][1]
     if text[start] not in CONNECTIVE:
@@ -497,7 +467,7 @@ def _admin_inside(text: str, a: int, b: int, gazetteer: Gazetteer) -> int:
 _ROAD_NEXT = re.compile("([东西南北中]{0,2})(?:路|街|大道|巷|弄)")
 
 
-def _absorb_short(text: str, a: int, b: int, state: _State) -> int:
+def _absorb_short(text: str, a: int, b: int, state: TagState) -> int:
     """Undo a short admin name that is really the head of the next name (嘉善大道, 下沙开发区).
 
     Returns the position the chunk should start from.
@@ -565,7 +535,7 @@ def _estate_part(word: str) -> int:
     return cut if cut >= 3 else 0
 
 
-def _after_named_place(text: str, start: int, state: _State) -> bool:
+def _after_named_place(text: str, start: int, state: TagState) -> bool:
     """The span just before ``start`` is a POI or zone whose name has its typed ending."""
     if not state.out or state.out[-1][2] != start:
         return False
@@ -575,7 +545,7 @@ def _after_named_place(text: str, start: int, state: _State) -> bool:
     return label in ("poi", "subpoi") and POI_END.search(text, prev_start, start) is not None
 
 
-def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
+def _piece(text: str, kind: str, start: int, end: int, state: TagState) -> None:
     """Emit one piece, resolving POI versus sub-POI and splitting assist words off."""
     word = text[start:end]
     if kind == "road" and word[0] in CONNECTIVE and state.last() == "road" and len(word) > 2:
@@ -674,7 +644,7 @@ def _piece(text: str, kind: str, start: int, end: int, state: _State) -> None:
     state.emit(kind, start, end)
 
 
-def _part(text: str, start: int, end: int, state: _State) -> None:
+def _part(text: str, start: int, end: int, state: TagState) -> None:
     """Emit a part of the place just named: a sub-POI, or a building named by its side."""
     state.emit("houseno" if _SIDE_BUILDING.fullmatch(text, start, end) else "subpoi", start, end)
 
@@ -687,7 +657,7 @@ _VILLAGE_KIND = frozenset(("行政", "自然"))
 _LEVEL_CHAR = {"省": "prov", "市": "city", "县": "district", "区": "district"}
 
 
-def _admin_heads(text: str, start: int, end: int, state: _State) -> int:
+def _admin_heads(text: str, start: int, end: int, state: TagState) -> int:
     """Emit division names the gazetteer does not know at the head of a town or village
     (乐青市 + 石帆街道, 鄞洲区 + 钟公庙镇), by their level character; returns the rest's start.
     """
@@ -700,7 +670,7 @@ def _admin_heads(text: str, start: int, end: int, state: _State) -> int:
     return pos
 
 
-def _devzone_start(text: str, start: int, end: int, state: _State) -> int:
+def _devzone_start(text: str, start: int, end: int, state: TagState) -> int:
     """Where a development zone's name starts: a bare zone word after a town is that
     town's zone (掌起镇工业园区, one name), so the town joins it; after a name it is that
     name's zone (凤凰湾 + 新区)."""
@@ -739,7 +709,7 @@ def _villages(text: str, out: list[Span]) -> None:
     out[:] = merged
 
 
-def _settle(text: str, state: _State) -> None:
+def _settle(text: str, state: TagState) -> None:
     """Relabel bare names by their neighbours once the whole address is labelled.
 
     A short name with no suffix right after an administrative name and before a door
