@@ -31,13 +31,12 @@ from .lexicon import (
     SUBPOI_TAIL,
     SUFFIX,
 )
+from .tag_settle import settle
 from .tag_state import PLACE, Span, TagState
 
 _SINGLE_POI_SUFFIX_MIN_BODY = 2
 _ASSIST_WORDS = frozenset(ASSIST)
 _MERGE_INTO = frozenset((("community", "community"), ("town", "road"), ("town", "town")))
-_VILLAGE_BEFORE = frozenset(("city", "district", "town", "community", "devzone"))
-_VILLAGE_AFTER = frozenset(("houseno", "roadno", "road", "village_group"))
 _NAME_TAIL = frozenset("村路街巷弄道桥")
 _ROAD_INFIX = frozenset("东西南北中一二三四五六七八九十0123456789横直外内环")
 _LEVEL_WORDS = (
@@ -110,7 +109,7 @@ def tag_with_prefix(
         last = m.start() if glue else m.end()
     if last < end_all:
         _chunk(text, last, end_all, gazetteer, state)
-    _settle(text, state)
+    settle(text, state)
     return state.out, prefix
 
 
@@ -649,10 +648,6 @@ def _part(text: str, start: int, end: int, state: TagState) -> None:
     state.emit("houseno" if _SIDE_BUILDING.fullmatch(text, start, end) else "subpoi", start, end)
 
 
-_VILLAGE_CHARS = re.compile("[村组队社]")
-_NUMBERED_PART = re.compile("[0-9A-Z零〇一二三四五六七八九十]+[区期]")
-_LEVEL_END = re.compile("(?:镇|乡|街道|区|县|市|旗)$")
-_NOT_VILLAGE_END = frozenset("区院宫局所部馆站厂店园")
 _VILLAGE_KIND = frozenset(("行政", "自然"))
 _LEVEL_CHAR = {"省": "prov", "市": "city", "县": "district", "区": "district"}
 
@@ -681,78 +676,3 @@ def _devzone_start(text: str, start: int, end: int, state: TagState) -> int:
     if bare and state.last() == "poi" and state.out[-1][2] == start:
         return state.out.pop()[1]
     return start
-
-
-def _villages(text: str, out: list[Span]) -> None:
-    """Village names, their named groups and a lone 村 closing the name before it."""
-    merged: list[Span] = []
-    for label, start, end in out:
-        word = text[start:end]
-        if word == "村" and merged and merged[-1][2] == start:
-            # 金川弄 + 村, 楼下 + 村: the suffix makes the previous name a village.
-            merged[-1] = ("community", merged[-1][1], end)
-            continue
-        if (
-            word[-1] in "组队社"
-            and 2 <= len(word) <= 7
-            and merged
-            and merged[-1][0] == "community"
-            and merged[-1][2] == start
-        ):
-            # 保义村 + 连丰组, 谷贝村 + 藤南队: a named group of the village.
-            merged.append(("village_group", start, end))
-            continue
-        village = word[-1] == "村" and 2 <= len(word) <= 5 and not word.endswith("新村")
-        if label in ("poi", "subpoi") and village:
-            label = "community"  # 陶村, 翁埠村 (X新村 is mostly a housing estate)
-        merged.append((label, start, end))
-    out[:] = merged
-
-
-def _settle(text: str, state: TagState) -> None:
-    """Relabel bare names by their neighbours once the whole address is labelled.
-
-    A short name with no suffix right after an administrative name and before a door
-    number, a road, a group number or the end is a natural village (横畈塘000号, 石家), which
-    the guideline labels ``community``; a POI can only follow a POI as its sub-POI.
-    """
-    out = state.out
-    for i in sorted(state.bare):
-        label, start, end = out[i]
-        prev = out[i - 1][0] if i else ""
-        nxt = out[i + 1][0] if i + 1 < len(out) else ""
-        if (
-            prev in _VILLAGE_BEFORE
-            and 2 <= end - start <= 4
-            and text[end - 1] not in _NOT_VILLAGE_END
-            and (
-                (nxt in _VILLAGE_AFTER and out[i + 1][1] - end <= 1)
-                and (nxt in ("road", "village_group") or text[out[i + 1][2] - 1] == "号")
-            )
-            and out[i - 1][2] == start
-        ):
-            out[i] = ("community", start, end)
-    for i in range(len(out) - 1):
-        label, start, end = out[i]
-        _, part_start, part_end = out[i + 1]
-        if (
-            label in ("town", "district")
-            and part_start == end
-            and _NUMBERED_PART.fullmatch(text, end, part_end)
-            and not _LEVEL_END.search(text, start, end)
-        ):
-            # 柳青 + 二区, 双屿 + 二期: a short place name before a numbered part names a
-            # housing area (its sub-POI), not the town.
-            out[i] = ("poi", start, end)
-            out[i + 1] = ("subpoi", part_start, part_end)
-    if _VILLAGE_CHARS.search(text):
-        _villages(text, out)
-    # A place name is never one character: a lone 第, 中 or A left between two parts is a
-    # fragment, not a POI.
-    out[:] = [s for s in out if s[2] - s[1] > 1 or s[0] not in ("poi", "subpoi")]
-    seen = False
-    for i, (label, start, end) in enumerate(out):
-        if label == "subpoi" and not seen:
-            out[i] = ("poi", start, end)
-            label = "poi"
-        seen = seen or label == "poi"
