@@ -23,7 +23,6 @@ from .lexicon import (
     NOISE_TAIL,
     NOISE_TAIL_END,
     NUMBERED,
-    NUMERAL,
     POI_COMPLETION,
     POI_END,
     ROAD_TAIL,
@@ -31,6 +30,7 @@ from .lexicon import (
     SUBPOI_TAIL,
     SUFFIX,
 )
+from .tag_numbered import in_name, label_numbered
 from .tag_settle import settle
 from .tag_state import PLACE, Span, TagState
 
@@ -89,21 +89,12 @@ def tag_with_prefix(
     last = pos
     for m in NUMBERED.finditer(text, pos, end_all):
         kind = m.lastgroup or ""
-        if (
-            kind == "bare"
-            and m.start() > last
-            and m.end() < end_all
-            and m[0].isdigit()
-            and text[m.end()] not in _UNIT_AFTER_NUMBER
-            and not ROAD_TAIL.search(text, last, m.start())
-        ):
-            continue  # a number inside a name (莫泰000酒店, 解放军000医院)
-        if kind == "lane" and m.start() > last and m[0][0] in NUMERAL and text[m.start() - 1] > "~":
-            continue  # 金竹八巷, 南四巷: a Chinese ordinal inside a lane's name
+        if in_name(kind, m, last, end_all, text):
+            continue
         if m.start() > last:
             _chunk(text, last, m.start(), gazetteer, state)
         before = len(state.out)
-        _numbered(kind, m.start(), m.end(), m.end() == end_all, text, state)
+        label_numbered(kind, m.start(), m.end(), m.end() == end_all, text, state)
         # An unlabelled number that runs into a name belongs to it (00班, 000病区, 0号库).
         glue = kind == "bare" and len(state.out) == before and m.end() < end_all and m[0].isdigit()
         last = m.start() if glue else m.end()
@@ -245,49 +236,6 @@ def _short_ok(level: str, code: str, state: TagState) -> bool:
         return True
     # Former districts were merged or renamed; the city prefix still has to agree.
     return RANK[level] >= RANK["district"] and code[:4] == state.code[:4]
-
-
-def _numbered(kind: str, start: int, end: int, at_end: bool, text: str, state: TagState) -> None:
-    """Label one numbered token by its kind and what came before it."""
-    prev = state.last()
-    if kind == "distance":
-        label = "distance"
-    elif kind == "house":
-        label = "houseno"
-    elif kind == "cell":
-        label = "cellno"
-    elif kind == "floor":
-        label = "floorno"
-    elif kind == "room":
-        label = "roomno"
-    elif kind == "group":
-        label = "village_group"
-    elif kind == "hao":
-        if prev == "assist" and len(state.out) > 1:
-            # 塔墩路东00号: a direction between a road and its number.
-            prev = state.out[-2][0]
-        label = "roadno" if prev in ("road", "intersection", "") else "houseno"
-    elif kind == "lane":
-        # In Shanghai a 弄 is the door number on its road (宛平南路000弄0号楼); elsewhere a
-        # numbered lane is a road of its own (建河路00弄0-0号).
-        shanghai = state.code.startswith("31")
-        label = "roadno" if prev == "road" and shanghai else "road"
-    elif kind == "part":
-        if text[end - 2 : end] == "号院":
-            label = "poi"
-        else:
-            # Once a POI was named, a numbered part after it (its floor, door or building
-            # included) is one of its parts: 市场 + 0层 + 0区.
-            label = "subpoi" if state.has_poi() and prev in _PART_AFTER else "poi"
-    elif prev in ("cellno", "houseno", "floorno") and at_end:
-        label = "roomno"
-    elif "-" in text[start:end] and prev not in ("road",):
-        label = "detail"
-    elif prev == "road":
-        label = "roadno"
-    else:
-        return
-    state.emit(label, start, end)
 
 
 def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState) -> None:
@@ -440,8 +388,6 @@ _PART_HEAD = re.compile(
 )
 # The guideline counts a building named by its side (南楼, 东楼) as a building number.
 _SIDE_BUILDING = re.compile("[东西南北]楼")
-_PART_AFTER = frozenset(("poi", "subpoi", "houseno", "floorno", "cellno", "roadno", "assist"))
-_UNIT_AFTER_NUMBER = frozenset("班档信标仓库厂车柜号")
 _WORD_AFTER_ENDING = frozenset(("城市", "庭院", "府邸", "厂房", "店铺", "城区", "苑区"))
 _RESTART = frozenset(("prov", "city"))
 _RESTART_HINT = re.compile("[省市州盟]|自治区|地区")

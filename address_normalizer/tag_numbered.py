@@ -1,0 +1,84 @@
+"""The address tagger's second pass: numbered parts (号, 幢, 单元, 层 …) and their labels.
+
+One regex (:data:`address_normalizer.lexicon.NUMBERED`) finds the numbered tokens; which
+label a token gets often depends on what was labelled just before it (00号 after a road is
+the road's door number, after a POI a building's), so tokens are labelled in order against
+the shared state.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .lexicon import NUMERAL, ROAD_TAIL
+from .tag_state import TagState
+
+# Labels after which a numbered part (0层, 0区) belongs to the POI named before it.
+_PART_AFTER = frozenset(("poi", "subpoi", "houseno", "floorno", "cellno", "roadno", "assist"))
+# A bare number before one of these starts the next name (00班, 0号库) rather than sitting
+# inside the name before it.
+_UNIT_AFTER_NUMBER = frozenset("班档信标仓库厂车柜号")
+
+
+def in_name(kind: str, m: re.Match[str], last: int, end_all: int, text: str) -> bool:
+    """A numbered token at ``m`` that is part of the name before it, not a part of its own.
+
+    ``last`` is where the text not yet labelled starts and ``end_all`` where the address
+    ends before any trailing noise.
+    """
+    if (
+        kind == "bare"
+        and m.start() > last
+        and m.end() < end_all
+        and m[0].isdigit()
+        and text[m.end()] not in _UNIT_AFTER_NUMBER
+        and not ROAD_TAIL.search(text, last, m.start())
+    ):
+        return True  # a number inside a name (莫泰000酒店, 解放军000医院)
+    # 金竹八巷, 南四巷: a Chinese ordinal inside a lane's name.
+    return kind == "lane" and m.start() > last and m[0][0] in NUMERAL and text[m.start() - 1] > "~"
+
+
+def label_numbered(
+    kind: str, start: int, end: int, at_end: bool, text: str, state: TagState
+) -> None:
+    """Label one numbered token by its kind and what came before it."""
+    prev = state.last()
+    if kind == "distance":
+        label = "distance"
+    elif kind == "house":
+        label = "houseno"
+    elif kind == "cell":
+        label = "cellno"
+    elif kind == "floor":
+        label = "floorno"
+    elif kind == "room":
+        label = "roomno"
+    elif kind == "group":
+        label = "village_group"
+    elif kind == "hao":
+        if prev == "assist" and len(state.out) > 1:
+            # 塔墩路东00号: a direction between a road and its number.
+            prev = state.out[-2][0]
+        label = "roadno" if prev in ("road", "intersection", "") else "houseno"
+    elif kind == "lane":
+        # In Shanghai a 弄 is the door number on its road (宛平南路000弄0号楼); elsewhere a
+        # numbered lane is a road of its own (建河路00弄0-0号).
+        shanghai = state.code.startswith("31")
+        label = "roadno" if prev == "road" and shanghai else "road"
+    elif kind == "part":
+        if text[end - 2 : end] == "号院":
+            label = "poi"
+        else:
+            # Once a POI was named, a numbered part after it (its floor, door or building
+            # included) is one of its parts: 市场 + 0层 + 0区.
+            label = "subpoi" if state.has_poi() and prev in _PART_AFTER else "poi"
+    elif prev in ("cellno", "houseno", "floorno") and at_end:
+        label = "roomno"
+    elif "-" in text[start:end] and prev not in ("road",):
+        label = "detail"
+    elif prev == "road":
+        label = "roadno"
+    else:
+        return
+    state.emit(label, start, end)
