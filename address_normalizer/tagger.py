@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .gazetteer import RANK, Gazetteer
+from .gazetteer import Gazetteer
 from .lexicon import (
     ASSIST,
     ASSIST_HEAD,
@@ -30,6 +30,7 @@ from .lexicon import (
     SUBPOI_TAIL,
     SUFFIX,
 )
+from .tag_admin import LEVEL_CHAR, admin_chain, chain_inside, second_chain
 from .tag_numbered import in_name, label_numbered
 from .tag_settle import settle
 from .tag_state import PLACE, Span, TagState
@@ -37,12 +38,7 @@ from .tag_state import PLACE, Span, TagState
 _SINGLE_POI_SUFFIX_MIN_BODY = 2
 _ASSIST_WORDS = frozenset(ASSIST)
 _MERGE_INTO = frozenset((("community", "community"), ("town", "road"), ("town", "town")))
-_NAME_TAIL = frozenset("村路街巷弄道桥")
 _ROAD_INFIX = frozenset("东西南北中一二三四五六七八九十0123456789横直外内环")
-_LEVEL_WORDS = (
-    ("街道", "town"), ("镇", "town"), ("乡", "town"), ("县", "district"), ("区", ""),
-    ("省", "prov"), ("市", ""),
-)  # fmt: skip
 
 
 def tag(text: str, gazetteer: Gazetteer, *, breaks: frozenset[int] = frozenset()) -> list[Span]:
@@ -81,7 +77,7 @@ def tag_with_prefix(
     head = NOISE_HEAD.match(text)
     # 中国 is the country only before a division name (中国轻纺城 is a market).
     skip = head.end() if head and next(gazetteer.match(text, head.end()), None) else 0
-    pos = _admin(text, skip, gazetteer, state)
+    pos = admin_chain(text, skip, gazetteer, state)
     # A head that was not skipped starts no division name either: its prefix is empty.
     prefix = [(lb, s - skip, e - skip) for lb, s, e in state.out] if skip or not head else []
     tail = NOISE_TAIL.search(text, pos) if text[-1:] in NOISE_TAIL_END else None
@@ -107,135 +103,8 @@ def tag_with_prefix(
 def admin_prefix(text: str, gazetteer: Gazetteer) -> list[Span]:
     """Only the administrative names at the start of a cleaned address (cheap)."""
     state = TagState()
-    _admin(text, 0, gazetteer, state)
+    admin_chain(text, 0, gazetteer, state)
     return state.out
-
-
-def _admin(text: str, pos: int, gazetteer: Gazetteer, state: TagState) -> int:
-    """Consume administrative names at ``pos`` while the hierarchy stays plausible.
-
-    Candidates come grouped by where they end (a short form like 凤凰 is the short form of
-    dozens of towns): what depends only on the text after the name is checked once per
-    group, not once per place.
-    """
-    n = len(text)
-    while pos < n:
-        placed, code, out = state.placed, state.code, state.out
-        last_rank = RANK.get(out[-1][0], -1) if out else -1
-        accepted: tuple[str, int, bool, str] | None = None
-        for end, places in gazetteer.groups(text, pos):
-            # Short forms never stand before 村/路/街 …, nor once a road or number was seen.
-            shorts_out = placed or text[end : end + 1] in _NAME_TAIL
-            completes: bool | None = None
-            continues: bool | None = None
-            for place in places:
-                level = place.level
-                if place.short:
-                    if shorts_out:
-                        continue
-                    if not (place.local or _short_ok(level, place.code, state)):
-                        continue
-                    if out and last_rank >= RANK[level] and place.code != code:
-                        continue
-                    if completes is None:
-                        completes = _completes_name(text, end)
-                    if completes:
-                        # 万松 + 园, 新天 + 地, 金桥 + 国际面料市场: the name goes on.
-                        continue
-                    if place.code and place.code == code:
-                        if continues is None:
-                            continues = next(gazetteer.match(text, end), None) is not None
-                        if not continues:
-                            # 义蓬镇 + 义蓬购物中心: a repeated short form heads a place name.
-                            continue
-                    accepted = (level, end, True, place.code)
-                    break
-                if placed and RANK[level] < RANK["city"]:
-                    continue
-                if end - pos == 2 and not _short_ok(level, place.code, state):
-                    # 城区, 南区, 东区 are real districts somewhere and sub-areas everywhere.
-                    continue
-                accepted = (level, end, False, place.code)
-                break
-            if accepted is not None:
-                break
-        if accepted is None:
-            return pos
-        level, end, short, place_code = accepted
-        if short:
-            # 武康 + 镇, 余杭 + 镇: a level word after a short form decides the level.
-            for word, as_level in _LEVEL_WORDS:
-                # ... unless it starts the next name: 宁波 + 镇海区 is not 宁波镇.
-                if text.startswith(word, end) and not _starts_name(text, end, gazetteer):
-                    end += len(word)
-                    level, short = as_level or level, False
-                    break
-        if short:
-            state.short.add(len(state.out))
-        state.emit(level, pos, end)
-        if place_code:
-            state.code = place_code
-        pos = end
-    return pos
-
-
-def _restart(text: str, pos: int, gazetteer: Gazetteer, state: TagState) -> int:
-    """A second chain of division names in short forms right after the first chain
-    (杭州市滨江区 + 浙江杭州, 宁波市象山县 + 宁波象山): returns where it ends.
-
-    Only a province, city or district name directly followed by a name inside it starts
-    one, so a lone 杭州 heading a place name (杭州大厦) stays; after a road or a number such
-    a chain mostly heads a company's name (湖州南浔水务公司) and stays in it.
-    """
-    if not state.out or state.placed or not _chain_at(text, pos, gazetteer):
-        return pos
-    fresh = TagState(state.breaks)
-    end = _admin(text, pos, gazetteer, fresh)
-    if len(fresh.out) < 2:
-        return pos
-    state.short.update(len(state.out) + i for i in fresh.short)
-    for span in fresh.out:
-        state.emit(*span)
-    state.code = fresh.code
-    return end
-
-
-def _chain_at(text: str, pos: int, gazetteer: Gazetteer) -> bool:
-    """A province, city or district name at ``pos`` runs into a division inside it."""
-    if not gazetteer.may_start(text, pos):
-        return False
-    for end, place in gazetteer.match(text, pos):
-        if place.level == "town" or place.level == "community" or not place.code:
-            continue
-        for _, inner in gazetteer.match(text, end):
-            if len(inner.code) > len(place.code) and inner.code.startswith(place.code):
-                return True
-    return False
-
-
-def _completes_name(text: str, end: int) -> bool:
-    """A POI ending or one of its single characters starts right after a short form."""
-    m = SUFFIX.match(text, end)
-    if m is not None and m.lastgroup in ("poi", "devzone") and m.end() - m.start() > 1:
-        return True
-    return text[end : end + 1] in ("园", "地", "门")
-
-
-def _starts_name(text: str, pos: int, gazetteer: Gazetteer) -> bool:
-    """A full (not short) administrative name starts at ``pos``."""
-    return any(not place.short for _, place in gazetteer.match(text, pos))
-
-
-def _short_ok(level: str, code: str, state: TagState) -> bool:
-    """A short form (萧山, 乔司) counts only where the hierarchy around it agrees."""
-    if not state.out:
-        return RANK[level] <= RANK["town"]
-    if not code or not state.code:
-        return RANK[level] <= RANK["district"] and not state.placed
-    if code.startswith(state.code):
-        return True
-    # Former districts were merged or renamed; the city prefix still has to agree.
-    return RANK[level] >= RANK["district"] and code[:4] == state.code[:4]
 
 
 def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState) -> None:
@@ -250,15 +119,15 @@ def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState) -> 
             _chunk(text, a, cut, gazetteer, state)
             _chunk(text, cut, b, gazetteer, state)
             return
-    a = _admin(text, a, gazetteer, state)
-    a = _restart(text, a, gazetteer, state)
+    a = admin_chain(text, a, gazetteer, state)
+    a = second_chain(text, a, gazetteer, state)
     a = _absorb_short(text, a, b, state)
-    inner_admin = _admin_inside(text, a, b, gazetteer) if b - a >= 5 else 0
+    inner_admin = chain_inside(text, a, b, gazetteer) if b - a >= 5 else 0
     if inner_admin:
         # 中国浙江省金华市义乌市, AAAA浙江温州市瑞安市: a second address starts mid-run.
         head = text[a:inner_admin]
-        if head[-1] in _LEVEL_CHAR and len(head) <= 4 and not DEVZONE_TAIL.search(head):
-            state.emit(_LEVEL_CHAR[head[-1]], a, inner_admin)  # 市辖县, a misspelt division
+        if head[-1] in LEVEL_CHAR and len(head) <= 4 and not DEVZONE_TAIL.search(head):
+            state.emit(LEVEL_CHAR[head[-1]], a, inner_admin)  # 市辖县, a misspelt division
         elif head != "中国" and not head.isascii():
             _chunk(text, a, inner_admin, gazetteer, state)
         state.placed = False  # the administrative chain starts again
@@ -389,24 +258,6 @@ _PART_HEAD = re.compile(
 # The guideline counts a building named by its side (南楼, 东楼) as a building number.
 _SIDE_BUILDING = re.compile("[东西南北]楼")
 _WORD_AFTER_ENDING = frozenset(("城市", "庭院", "府邸", "厂房", "店铺", "城区", "苑区"))
-_RESTART = frozenset(("prov", "city"))
-_RESTART_HINT = re.compile("[省市州盟]|自治区|地区")
-
-
-def _admin_inside(text: str, a: int, b: int, gazetteer: Gazetteer) -> int:
-    """Start of a chain of two division names inside ``text[a:b]`` (浙江省 + 杭州市), or 0."""
-    for hint in _RESTART_HINT.finditer(text, a + 3, b):
-        # A full province or city name ends at ``hint.end()``; try where it may start.
-        name_end = hint.end()
-        for p in range(max(a + 1, name_end - 9), name_end - 2):
-            if not gazetteer.may_start(text, p):
-                continue
-            for end, place in gazetteer.match(text, p):
-                if end != name_end or place.short or place.level not in _RESTART:
-                    continue
-                if next(gazetteer.match(text, end), None):
-                    return p
-    return 0
 
 
 _ROAD_NEXT = re.compile("([东西南北中]{0,2})(?:路|街|大道|巷|弄)")
@@ -595,7 +446,6 @@ def _part(text: str, start: int, end: int, state: TagState) -> None:
 
 
 _VILLAGE_KIND = frozenset(("行政", "自然"))
-_LEVEL_CHAR = {"省": "prov", "市": "city", "县": "district", "区": "district"}
 
 
 def _admin_heads(text: str, start: int, end: int, state: TagState) -> int:
@@ -604,7 +454,7 @@ def _admin_heads(text: str, start: int, end: int, state: TagState) -> int:
     """
     pos = start
     for i in range(start + 1, end - 3):
-        level = _LEVEL_CHAR.get(text[i])
+        level = LEVEL_CHAR.get(text[i])
         if level and i - pos >= 1 and text[i - 1] not in "社小园" and text[i + 1] != "场":
             state.emit(level, pos, i + 1)
             pos = i + 1
