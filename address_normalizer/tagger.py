@@ -1,36 +1,28 @@
 """Rule tagger: cleaned address text → labelled spans.
 
 Three passes, each cheap: (1) administrative names at the front, by longest match in the
-gazetteer with the hierarchy checked; (2) numbered parts (号, 幢, 单元, 层 …) found by one
-regex and labelled by what precedes them; (3) the named chunks between numbered parts split
-at typed suffixes (路, 村, 开发区, 大厦 …). Rules rather than a learned model keep the
-behaviour explainable and avoid shipping weights trained on third-party data.
+gazetteer with the hierarchy checked (:mod:`.tag_admin`); (2) numbered parts (号, 幢, 单元,
+层 …) found by one regex and labelled by what precedes them (:mod:`.tag_numbered`); (3) the
+named chunks between numbered parts split at typed suffixes (路, 村, 开发区, 大厦 …)
+(:mod:`.tag_chunks`), each piece labelled by what was named before it
+(:mod:`.tag_pieces`). Passes 2 and 3 run interleaved, left to right, on one shared state
+(:mod:`.tag_state`), and labels that depend on both neighbours settle once the whole address
+is labelled (:mod:`.tag_settle`); this module runs them in that order. Rules rather than a
+learned model keep the behaviour explainable and avoid shipping weights trained on
+third-party data.
 """
 
 from __future__ import annotations
 
-import re
-
 from .gazetteer import Gazetteer
-from .lexicon import (
-    ASSIST_INNER,
-    CONNECTIVE,
-    DEVZONE_TAIL,
-    NOISE_HEAD,
-    NOISE_TAIL,
-    NOISE_TAIL_END,
-    NUMBERED,
-    POI_COMPLETION,
-    SUFFIX,
-)
-from .tag_admin import LEVEL_CHAR, admin_chain, chain_inside, second_chain
+from .lexicon import NOISE_HEAD, NOISE_TAIL, NOISE_TAIL_END, NUMBERED
+from .tag_admin import admin_chain
+from .tag_chunks import split_chunk
 from .tag_numbered import in_name, label_numbered
-from .tag_pieces import label_piece
 from .tag_settle import settle
-from .tag_state import PLACE, Span, TagState
+from .tag_state import Span, TagState
 
-_SINGLE_POI_SUFFIX_MIN_BODY = 2
-_MERGE_INTO = frozenset((("community", "community"), ("town", "road"), ("town", "town")))
+__all__ = ["Span", "admin_prefix", "tag", "tag_with_prefix"]
 
 
 def tag(text: str, gazetteer: Gazetteer, *, breaks: frozenset[int] = frozenset()) -> list[Span]:
@@ -80,14 +72,14 @@ def tag_with_prefix(
         if in_name(kind, m, last, end_all, text):
             continue
         if m.start() > last:
-            _chunk(text, last, m.start(), gazetteer, state)
+            split_chunk(text, last, m.start(), gazetteer, state)
         before = len(state.out)
         label_numbered(kind, m.start(), m.end(), m.end() == end_all, text, state)
         # An unlabelled number that runs into a name belongs to it (00班, 000病区, 0号库).
         glue = kind == "bare" and len(state.out) == before and m.end() < end_all and m[0].isdigit()
         last = m.start() if glue else m.end()
     if last < end_all:
-        _chunk(text, last, end_all, gazetteer, state)
+        split_chunk(text, last, end_all, gazetteer, state)
     settle(text, state)
     return state.out, prefix
 
@@ -97,183 +89,3 @@ def admin_prefix(text: str, gazetteer: Gazetteer) -> list[Span]:
     state = TagState()
     admin_chain(text, 0, gazetteer, state)
     return state.out
-
-
-def _chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState) -> None:
-    """Split a run of named text at typed suffixes and label the pieces."""
-    if state.out and state.out[-1][2] > a:
-        a = state.out[-1][2]  # administrative names may run on past a typed separator
-    if a >= b:
-        return
-    if state.breaks:
-        cut = next((i for i in range(a + 1, b) if i in state.breaks), 0)
-        if cut:
-            _chunk(text, a, cut, gazetteer, state)
-            _chunk(text, cut, b, gazetteer, state)
-            return
-    a = admin_chain(text, a, gazetteer, state)
-    a = second_chain(text, a, gazetteer, state)
-    a = _absorb_short(text, a, b, state)
-    inner_admin = chain_inside(text, a, b, gazetteer) if b - a >= 5 else 0
-    if inner_admin:
-        # 中国浙江省金华市义乌市, AAAA浙江温州市瑞安市: a second address starts mid-run.
-        head = text[a:inner_admin]
-        if head[-1] in LEVEL_CHAR and len(head) <= 4 and not DEVZONE_TAIL.search(head):
-            state.emit(LEVEL_CHAR[head[-1]], a, inner_admin)  # 市辖县, a misspelt division
-        elif head != "中国" and not head.isascii():
-            _chunk(text, a, inner_admin, gazetteer, state)
-        state.placed = False  # the administrative chain starts again
-        _chunk(text, inner_admin, b, gazetteer, state)
-        return
-    inner = ASSIST_INNER.search(text, a, b)
-    if inner:
-        # 000号附近武义…公司, 二商所楼下芳龄美容院: a locating word between two places.
-        if inner.start() > a:
-            _chunk(text, a, inner.start(), gazetteer, state)
-        state.emit("assist", inner.start(), inner.end())
-        if inner.end() < b:
-            _chunk(text, inner.end(), b, gazetteer, state)
-        return
-    cur = a
-    # (kind, start, end, where the suffix starts)
-    pieces: list[tuple[str, int, int, int]] = []
-    for m in SUFFIX.finditer(text, a, b):
-        kind = m.lastgroup or ""
-        body = m.start() - cur
-        if kind == "road":
-            if text[m.end() : m.end() + 1] == "村":
-                continue  # 谢家路村, 长巷村: a village named after a road
-            if (
-                pieces
-                and pieces[-1][0] == "poi"
-                and pieces[-1][2] == cur
-                and (body == 0 or (body <= 2 and _second_road(text, pieces, state)))
-            ):
-                # 花园 + 路 → 花园路: the suffix turns the previous piece into a road name;
-                # so does a road just after a connective (中山路与 + 花园 + 岗街).
-                start = pieces.pop()[1]
-                pieces.append(("road", start, m.end(), m.start()))
-                cur = m.end()
-                continue
-            if body < 1:
-                continue
-        elif kind == "intersection":
-            if text[m.start()] == "路" and body > 0:
-                pieces.append(("road", cur, m.start() + 1, m.start()))
-                pieces.append(("intersection", m.start() + 1, m.end(), m.start() + 1))
-                cur = m.end()
-                continue
-            if body > 0:
-                pieces.append(("rest", cur, m.start(), m.start()))
-                cur = m.start()
-        elif body == 0 and pieces and (kind, pieces[-1][0]) in _MERGE_INTO:
-            # 乐一村 + 村委会, 杨园街 + 街道: the second suffix completes the first name.
-            start = pieces.pop()[1]
-            pieces.append((kind, start, m.end(), m.start()))
-            cur = m.end()
-            continue
-        elif kind in ("town", "community"):
-            if body < 2:
-                continue
-            if (state.placed or any(p[0] in PLACE for p in pieces)) and not _late_village(
-                text, m, body, b
-            ):
-                town = _known_town(text, cur, m, gazetteer) if kind == "town" else -1
-                if town < 0:
-                    continue
-                if town > cur:
-                    pieces.append(("rest", cur, town, town))
-                    cur = town
-        elif kind == "poi":
-            single = m.end() - m.start() == 1
-            if single and text[m.start() : m.start() + 2] in _WORD_AFTER_ENDING:
-                continue  # 城市, 庭院, 府邸, 厂房: the ending starts a longer word
-            if single:
-                nxt = SUFFIX.match(text, m.end(), b)
-                if nxt and nxt.lastgroup == "poi" and nxt.end() - nxt.start() > 1:
-                    continue  # 阳光城 + 小区, 锦苑 + 小区: the name goes on
-            last = pieces[-1] if pieces else None
-            if (
-                last
-                and last[0] == "poi"
-                and last[2] == cur
-                and POI_COMPLETION.match(text, cur, m.end())
-                and text[last[2] - 2 : last[2]] != "公司"
-            ):
-                # 金华八达集团 + 有限公司, 中国银行 + 温岭支行: one name, not two places.
-                pieces[-1] = ("poi", last[1], m.end(), m.start())
-                cur = m.end()
-                continue
-            if body < (_SINGLE_POI_SUFFIX_MIN_BODY if single else 1):
-                continue
-        pieces.append((kind, cur, m.end(), m.start()))
-        cur = m.end()
-    if cur < b:
-        pieces.append(("rest", cur, b, b))
-    for kind, start, end, _ in pieces:
-        label_piece(text, kind, start, end, state)
-
-
-def _known_town(text: str, cur: int, m: re.Match[str], gazetteer: Gazetteer) -> int:
-    """Start of a township the gazetteer knows by its full name ending at ``m``, or -1."""
-    for start in range(cur, m.start() - 1):
-        if any(p.level == "town" and not p.short for p in gazetteer.get(text[start : m.end()])):
-            return start
-    return -1
-
-
-def _second_road(text: str, pieces: list[tuple[str, int, int, int]], state: TagState) -> bool:
-    """The last piece opens with a connective right after a road (中山路 + 与花园)."""
-    start = pieces[-1][1]
-    if text[start] not in CONNECTIVE:
-        return False
-    if len(pieces) > 1:
-        return pieces[-2][0] == "road" and pieces[-2][2] == start
-    return state.last() == "road" and state.out[-1][2] == start
-
-
-def _late_village(text: str, m: re.Match[str], body: int, b: int) -> bool:
-    """A community inside a run after a road or place: a short 村 name with a name after it
-    (东区 + 师桥村 + 浙东模具城, 曹村 + 菜市场; X新村 is a housing estate), or a 社区."""
-    word = m.group()
-    if word in ("社区", "社区居委会", "居委会"):
-        return True
-    return word == "村" and body <= 3 and text[m.start() - 1] != "新" and m.end() + 2 <= b
-
-
-_WORD_AFTER_ENDING = frozenset(("城市", "庭院", "府邸", "厂房", "店铺", "城区", "苑区"))
-
-
-_ROAD_NEXT = re.compile("([东西南北中]{0,2})(?:路|街|大道|巷|弄)")
-
-
-def _absorb_short(text: str, a: int, b: int, state: TagState) -> int:
-    """Undo a short admin name that is really the head of the next name (嘉善大道, 下沙开发区).
-
-    Returns the position the chunk should start from.
-    """
-    if not state.out or len(state.out) - 1 not in state.short or state.out[-1][2] != a:
-        return a
-    m = SUFFIX.search(text, a, b)
-    if m is None or m.lastgroup not in ("road", "poi", "devzone"):
-        return a
-    road = _ROAD_NEXT.match(text, m.end(), b)
-    if m.lastgroup == "poi" and road and m.end() - a + len(road.group(1)) >= 2:
-        # 黄岩 + 环城西路, 永康 + 城南路: the POI ending starts a road's name, and the road
-        # keeps two characters before its suffix (杏林湾路 stays one name).
-        return a
-    if (
-        m.lastgroup == "poi"
-        and m.end() - m.start() == 1
-        and m.end() < b
-        and road is None
-        and text[m.start() : m.start() + 2] not in _WORD_AFTER_ENDING
-    ):
-        # 南湖 + 城北新村, 永康 + 长城工业区: a one-character ending (城, 苑, 湾) with more
-        # name after it is inside the next name more often than it closes one.
-        return a
-    if m.start() - a <= 1:
-        start = state.out.pop()[1]
-        state.short.discard(len(state.out))
-        return start
-    return a
