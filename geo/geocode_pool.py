@@ -10,7 +10,8 @@ busy helper never holds the batch up; a helper that dies costs nothing but the s
 chunks are redone locally and the pool is marked broken, to be forked anew).
 
 Only :meth:`AddressIndex.lookup` runs in a helper: its answer is a few numbers per candidate,
-cheap to send back, and the caller turns it into an answer with the worker's own tables.
+cheap to send back, and the calling thread turns it into an answer with the worker's own
+tables, between its own chunks, so the helpers take the larger share of the look-ups.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Generic, TypeVar
 
 from address_normalizer import AddressIndex, Lookup
 
@@ -36,6 +38,7 @@ CHUNK = 128
 """Texts per unit of work: big enough that sending it costs little next to matching it
 (about 30 ms of work), small enough that the last chunks finish together."""
 
+T = TypeVar("T")
 _index: AddressIndex | None = None  # the helper's inherited index (set once, after the fork)
 
 
@@ -85,28 +88,40 @@ class GeocodePool:
         """Whether a helper died; the pool then does nothing and should be replaced."""
         return self._broken
 
-    def lookup_many(
-        self, texts: Sequence[str], limit: int, local: Callable[[str], Lookup]
-    ) -> list[Lookup]:
-        """Each text's look-up, in order; ``local`` looks one text up in the calling thread.
+    def map(
+        self,
+        texts: Sequence[str],
+        limit: int,
+        look_up: Callable[[str], Lookup],
+        answer: Callable[[Lookup], T],
+    ) -> list[T]:
+        """Each text's answer, in order: ``answer(look_up(text))``, looked up in parallel.
+
+        Helpers only look texts up (``limit`` candidates each); the calling thread answers
+        their chunks as they arrive, between chunks it looks up itself. So the answering,
+        which needs the worker's own tables, is spread through the batch and the helpers take
+        a larger share of the look-ups instead of the calling thread answering at the end.
 
         Raises
         ------
         address_normalizer.AddressInputError
-            If a text is empty, longer than 200 characters or not a string (as ``local``).
+            If a text is empty, longer than 200 characters or not a string.
         """
-        batch = _Batch(texts)
+        batch: _Batch[T] = _Batch(texts)
         if not self._broken:
             for _ in range(self.processes):
                 self._give(batch, limit)
         try:
-            while (start := batch.next_for_caller()) is not None:
-                batch.store(start, [local(t) for t in batch.chunk(start)])
+            while (work := batch.next_for_caller()) is not None:
+                start, found = work
+                if found is None:
+                    found = [look_up(text) for text in batch.chunk(start)]
+                batch.store(start, [answer(lookup) for lookup in found])
         finally:
             batch.abandon()  # on an error here: helpers take no further chunk of this batch
         return batch.results()
 
-    def _give(self, batch: _Batch, limit: int) -> None:
+    def _give(self, batch: _Batch[Any], limit: int) -> None:
         """Hand the batch's next chunk to a helper; its completion hands over the next."""
         start = batch.next_for_helper()
         if start is None:
@@ -137,7 +152,7 @@ class GeocodePool:
             self.chunks_by_helpers += 1
             if not self._broken:
                 self._give(batch, limit)
-            batch.store(start, found, from_helper=True)
+            batch.arrive(start, found)
 
         future.add_done_callback(done)
 
@@ -152,14 +167,15 @@ class GeocodePool:
                         "until the pool is forked again")  # fmt: skip
 
 
-class _Batch:
+class _Batch(Generic[T]):
     """One call's chunks, shared by the calling thread and the helpers' completion callbacks."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = texts
-        self._out: list[Lookup | None] = [None] * len(texts)
+        self._out: list[T | None] = [None] * len(texts)
         self._todo = deque(range(0, len(texts), CHUNK))
-        self._with_helpers = 0  # chunks handed to helpers and not yet stored or given back
+        self._arrived: deque[tuple[int, list[Lookup]]] = deque()  # looked up, to answer
+        self._with_helpers = 0  # chunks handed to helpers and not yet arrived or given back
         self._failure: BaseException | None = None
         self._ready = threading.Condition()
 
@@ -173,24 +189,30 @@ class _Batch:
             self._with_helpers += 1
             return self._todo.popleft()
 
-    def next_for_caller(self) -> int | None:
-        """The next chunk to do here; None once every chunk is done (waits for helpers)."""
+    def next_for_caller(self) -> tuple[int, list[Lookup] | None] | None:
+        """A helper's chunk to answer, else a chunk to look up here (its look-ups None);
+        None once every chunk is answered (waits for the helpers' last chunks)."""
         with self._ready:
             while True:
                 if self._failure is not None:
                     raise self._failure
+                if self._arrived:
+                    return self._arrived.popleft()
                 if self._todo:
-                    return self._todo.popleft()
+                    return self._todo.popleft(), None
                 if not self._with_helpers:
                     return None
                 self._ready.wait()
 
-    def store(self, start: int, found: list[Lookup], *, from_helper: bool = False) -> None:
+    def arrive(self, start: int, found: list[Lookup]) -> None:
+        """A helper's look-ups of a chunk, for the calling thread to answer."""
         with self._ready:
-            self._out[start : start + len(found)] = found
-            if from_helper:
-                self._with_helpers -= 1
-                self._ready.notify_all()
+            self._arrived.append((start, found))
+            self._with_helpers -= 1
+            self._ready.notify_all()
+
+    def store(self, start: int, answers: list[T]) -> None:
+        self._out[start : start + len(answers)] = answers
 
     def give_back(self, start: int) -> None:
         """A helper could not do the chunk: the calling thread will."""
@@ -209,8 +231,8 @@ class _Batch:
         with self._ready:
             self._todo.clear()
 
-    def results(self) -> list[Lookup]:
-        assert all(found is not None for found in self._out), "every chunk was stored"
+    def results(self) -> list[T]:
+        assert all(answer is not None for answer in self._out), "every chunk was answered"
         return self._out  # type: ignore[return-value]
 
 
