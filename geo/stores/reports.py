@@ -13,6 +13,7 @@ ETag), writes a :class:`~geo.reports.ReportEvent` and an audit entry in the same
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -99,10 +100,12 @@ class ReportMixin:
             If such a key is stored with a different body; nothing of the call is stored.
         """
         moment = now or utc_now()
+        token = uuid.uuid4().hex
         values = [
-            report_values(r, p, actor=actor, key_id=key_id, policy=policy, now=moment)
-            for r, p in zip(new, placements, strict=True)
-        ]
+            report_values(r, p, actor=actor, key_id=key_id, policy=policy, now=moment,
+                          auto_key=f"{token}-{i}")
+            for i, (r, p) in enumerate(zip(new, placements, strict=True))
+        ]  # fmt: skip
         if len(new) == 1 and self.engine.dialect.name == "postgresql":
             return [self._insert_one(new[0], values[0], actor, key_id, moment)]
         for attempt in range(3):
