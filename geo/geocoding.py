@@ -163,7 +163,7 @@ class Geocoder:
         self.version = version
         self.threshold = threshold
         self._table = table
-        self._cache: OrderedDict[tuple[str, int], GeocodeResult] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, int, bool], GeocodeResult] = OrderedDict()
         self._cache_size = max(0, cache_size)
         self._cache_lock = threading.Lock()
         self._chain_of: dict[int, Chain] = {}
@@ -202,32 +202,39 @@ class Geocoder:
         """
         return self._answer(self.index.lookup(text, limit=max(limit, 5)), limit)
 
-    def _answer(self, lookup: Lookup, limit: int) -> GeocodeResult:
-        """The answer to a text from its index look-up (done here or in a helper process)."""
+    def _answer(self, lookup: Lookup, limit: int, runners_up: bool = True) -> GeocodeResult:
+        """The answer to a text from its index look-up (done here or in a helper process);
+        without ``runners_up`` a resolved answer lists no other candidates."""
         normalized, found, vague = lookup
         if not found:
             return GeocodeResult(False, normalized, None, 0.0, [], self.version)
         raw_address, raw_grid = self._raw(found)
         confidence = self._address_cal(raw_address)
-        grid_confidence = round(self._grid_cal(raw_grid), 4)
+        # Every address of a community (or of a road) matches its bare name about equally, and
+        # the calibration (noisy copies of full addresses) never sees such a text: the scores
+        # alone would resolve "百妙社区" to one of its doors, and a report to one of its grids,
+        # with full confidence. A silent guess; the text names no grid.
+        grid_confidence = 0.0 if vague else round(self._grid_cal(raw_grid), 4)
+        resolved = grid_confidence >= self.threshold
+        listed = found[:limit] if runners_up or not resolved else found[:1]
         matches = [
             self._match(c, confidence if rank == 0 else self._address_cal(_runner_raw(c, found)))
-            for rank, c in enumerate(found[:limit])
+            for rank, c in enumerate(listed)
         ]
-        if vague:
-            # Every address of a community (or of a road) matches its bare name about equally,
-            # and the calibration (noisy copies of full addresses) never sees such a text: the
-            # scores alone would resolve "百妙社区" to one of its doors, and a report to one of
-            # its grids, with full confidence. A silent guess; the text names no grid.
-            grid_confidence = 0.0
-        if grid_confidence >= self.threshold:
+        if resolved:
             return GeocodeResult(
                 True, normalized, matches[0], grid_confidence, matches[1:], self.version
             )
         return GeocodeResult(False, normalized, None, grid_confidence, matches, self.version)
 
-    def geocode_many(self, texts: Sequence[str], *, limit: int = 5) -> list[GeocodeResult]:
+    def geocode_many(
+        self, texts: Sequence[str], *, limit: int = 5, runners_up: bool = True
+    ) -> list[GeocodeResult]:
         """:meth:`geocode` for many texts, in order: each distinct text is matched once.
+
+        ``runners_up=False`` leaves the other candidates out of *resolved* answers (unresolved
+        ones list them all): placing a report needs only the answer, and four fewer matches
+        per text are a tenth of a large batch's matching.
 
         A batch of reports repeats texts (one hotline caller's 小区门口, a resent batch), and
         so do consecutive batches: answers are kept in an LRU cache of this geocoder (one data
@@ -245,19 +252,26 @@ class Geocoder:
         wanted: dict[str, None] = {}
         for text in texts:
             if text not in answers and text not in wanted:
-                hit = self._cache_get(text, limit)
+                hit = self._cache_get(text, limit, runners_up)
                 if hit is None:
                     wanted[text] = None
                 else:
                     answers[text] = hit
         missing = list(wanted)
         pool, depth = self.pool, max(limit, 5)
+
+        def look_up(text: str) -> Lookup:
+            return self.index.lookup(text, depth)
+
+        def answer(lookup: Lookup) -> GeocodeResult:
+            return self._answer(lookup, limit, runners_up)
+
         if pool is not None and not pool.broken and len(missing) >= PARALLEL_MIN:
-            lookups = pool.lookup_many(missing, depth, lambda t: self.index.lookup(t, depth))
+            found = pool.map(missing, depth, look_up, answer)
         else:
-            lookups = [self.index.lookup(text, depth) for text in missing]
-        for text, lookup in zip(missing, lookups, strict=True):
-            answers[text] = self._cache_put(text, limit, self._answer(lookup, limit))
+            found = [answer(look_up(text)) for text in missing]
+        for text, result in zip(missing, found, strict=True):
+            answers[text] = self._cache_put(text, limit, runners_up, result)
         return [answers[text] for text in texts]
 
     def attach_pool(self, processes: int) -> None:
@@ -275,20 +289,22 @@ class Geocoder:
         if pool is not None:
             pool.close()
 
-    def _cache_get(self, text: str, limit: int) -> GeocodeResult | None:
+    def _cache_get(self, text: str, limit: int, runners_up: bool) -> GeocodeResult | None:
         if not self._cache_size:
             return None
-        key = (text, limit)
+        key = (text, limit, runners_up)
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
             return hit
 
-    def _cache_put(self, text: str, limit: int, result: GeocodeResult) -> GeocodeResult:
+    def _cache_put(
+        self, text: str, limit: int, runners_up: bool, result: GeocodeResult
+    ) -> GeocodeResult:
         if self._cache_size:
             with self._cache_lock:
-                self._cache[(text, limit)] = result
+                self._cache[(text, limit, runners_up)] = result
                 if len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return result

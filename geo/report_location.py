@@ -254,8 +254,8 @@ class LocationPipeline:
         if self.geocoder is None:
             return [None] * len(texts)
         many = getattr(self.geocoder, "geocode_many", None)
-        if many is not None:
-            return list(many(texts))
+        if many is not None:  # a resolved answer's runners-up are never stored with a report
+            return list(many(texts, runners_up=False))
         answers: dict[str, GeocodeResult] = {}
         return [answers.get(t) or answers.setdefault(t, self.geocoder.geocode(t)) for t in texts]
 

@@ -161,6 +161,24 @@ def test_geocode_many_without_cache_and_with_bad_text(
         geocoder.geocode_many([text, ""])
 
 
+def test_geocode_many_without_runners_up_drops_them_only_from_resolved_answers(
+    geocoder: Geocoder, frame: pd.DataFrame
+) -> None:
+    rng = random.Random(9)
+    rows = frame.iloc[rng.sample(range(len(frame)), 300)]
+    texts = [
+        noisy_query(r.full_text, r.components, list(r.aliases), rng) for r in rows.itertuples()
+    ]
+    texts += ["百妙社区", "小区门口"]  # never resolved
+    full = geocoder.geocode_many(texts)
+    lean = geocoder.geocode_many(texts, runners_up=False)
+    assert any(r.resolved for r in full) and any(not r.resolved for r in full)
+    for a, b in zip(full, lean, strict=True):
+        assert (b.resolved, b.best, b.grid_confidence) == (a.resolved, a.best, a.grid_confidence)
+        assert b.candidates == ([] if a.resolved else a.candidates)
+    assert geocoder.geocode_many(texts[:1])[0] is full[0]  # each kind cached on its own
+
+
 def test_a_text_naming_only_a_community_is_never_resolved_to_a_grid(
     geocoder: Geocoder, frame: pd.DataFrame
 ) -> None:
