@@ -152,43 +152,12 @@ def throughput(func: Any, items: list[Any], seconds: float = 3.0) -> float:
     return round(done / (time.process_time() - start), 1)
 
 
-def city_library(city: Any, n: int) -> tuple[str, Any, list[Any]]:
-    """The sample city (addresses and areas as stored records), cut to ``n`` addresses."""
-    from datetime import UTC, datetime
-
-    from geo.records import AreaRecord
-
-    t0 = datetime(2025, 1, 1, tzinfo=UTC)
-    areas = [
-        AreaRecord(a.code, a.level, a.name, a.geometry, a.parent_code, a.kind, a.team,
-                   a.attributes, 1, t0, None)
-        for a in city.areas
-    ]  # fmt: skip
-    return "sample_data.build_city('city')", city.addresses.head(n), areas
-
-
-def _table(frame: Any) -> Any:
-    import numpy as np
-
-    from geo.stores.addresses import AddressTable
-
-    return AddressTable(
-        ids=np.arange(1, len(frame) + 1, dtype=np.int64),
-        codes=frame["code"].tolist(),
-        full_text=frame["full_text"].tolist(),
-        components=frame["components"].tolist(),
-        aliases=[tuple(a) for a in frame["aliases"]],
-        lon=frame["lon"].to_numpy(np.float64),
-        lat=frame["lat"].to_numpy(np.float64),
-    )
-
-
 def eval_geocoding(city: Any, size: int, queries: int, *, threshold: float) -> dict[str, Any]:
     """Library load, noisy geocoding (right/wrong grid, unresolved) and throughput."""
     from geo.geocoding import Geocoder
 
-    source, frame, areas = city_library(city, size)
-    table = _table(frame)
+    frame, areas = city.addresses.head(size), city.area_records()
+    table = city.address_table(limit=size)
     start, cpu = time.perf_counter(), time.process_time()
     geocoder = Geocoder(table, areas, 1, threshold=threshold, calibrate=0)
     build, build_cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -217,7 +186,7 @@ def eval_geocoding(city: Any, size: int, queries: int, *, threshold: float) -> d
             wrong += not ok
     texts = [q for _, q in sample]
     return {
-        "library_source": source,
+        "library_source": "sample_data.build_city('city')",
         "library_size": len(table),
         "distinct_keys": geocoder.index.n_keys,
         "build_seconds_from_memory": round(build, 2),

@@ -267,7 +267,6 @@ def main() -> None:
     from geo.access import Role
     from geo.levels import Level
     from geo.locator import Locator
-    from geo.records import AreaRecord
     from geo.stores import open_store
     from sample_data import build_city
 
@@ -275,12 +274,7 @@ def main() -> None:
     started = time.perf_counter()
     city = build_city("city", seed=2024)
     result["sample_city_build_s"] = round(time.perf_counter() - started, 1)
-    now = datetime.now(UTC)
-    records = [
-        AreaRecord(a.code, a.level, a.name, a.geometry, a.parent_code, a.kind, a.team,
-                   a.attributes, 1, now, None)
-        for a in city.areas
-    ]  # fmt: skip
+    records = city.area_records(valid_from=datetime.now(UTC))
     del city
     micro = [r for r in records if r.level is Level.MICRO_GRID]
     result["areas"] = {level.value: sum(r.level is level for r in records) for level in Level}

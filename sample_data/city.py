@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
-from geo.records import NewArea
+from geo.records import AreaRecord, NewArea
+from geo.stores.addresses import AddressTable
 from sample_data.addresses import AddressColumns, town_addresses
 from sample_data.divisions import Division, build_divisions
 from sample_data.grids import CommunityGrids, plan_facilities, subdivide_community
@@ -25,6 +28,8 @@ ProgressFn = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``; the CLI drives a progress bar with it."""
 
 DEMO_DISTRICT = "330402"
+EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+"""When the sample city's areas are valid from, where a store does not say (tests, benchmarks)."""
 """南湖区: the district that gets grids, micro-grids and addresses at the ``demo`` scale."""
 
 ADDRESS_COLUMNS = (
@@ -54,6 +59,29 @@ class SampleCity:
 
     areas: list[NewArea]
     addresses: pd.DataFrame
+
+    def area_records(self, *, version: int = 1, valid_from: datetime = EPOCH) -> list[AreaRecord]:
+        """The areas as a store hands them back (one version, still valid), so a locator or
+        geocoder can be built from the city without a store round trip (tests, benchmarks)."""
+        return [
+            AreaRecord(a.code, a.level, a.name, a.geometry, a.parent_code, a.kind, a.team,
+                       a.attributes, version, valid_from, None)
+            for a in self.areas
+        ]  # fmt: skip
+
+    def address_table(self, limit: int | None = None) -> AddressTable:
+        """The first ``limit`` addresses (all by default) as the geocoder takes them from a
+        store (``store.address_table()``), ids numbered from 1."""
+        frame = self.addresses if limit is None else self.addresses.head(limit)
+        return AddressTable(
+            ids=np.arange(1, len(frame) + 1, dtype=np.int64),
+            codes=frame["code"].tolist(),
+            full_text=frame["full_text"].tolist(),
+            components=frame["components"].tolist(),
+            aliases=[tuple(a) for a in frame["aliases"]],
+            lon=frame["lon"].to_numpy(np.float64),
+            lat=frame["lat"].to_numpy(np.float64),
+        )
 
 
 def _silent(stage: str, done: int, total: int) -> None:

@@ -25,14 +25,13 @@ from geo.levels import Level
 from geo.records import NewArea
 from geo.stores import Store
 from sample_data.city import SampleCity
-from tests.geo.demo_library import records_of, table_of
 
 pytestmark = pytest.mark.skipif(not fork_available(), reason="helpers are forked")
 
 
 @pytest.fixture(scope="module")
 def geocoder(demo_city: SampleCity) -> Iterator[Geocoder]:
-    built = Geocoder(table_of(demo_city.addresses), records_of(demo_city), 1, calibrate=300,
+    built = Geocoder(demo_city.address_table(), demo_city.area_records(), 1, calibrate=300,
                      cache_size=0)  # fmt: skip
     yield built
     built.close()

@@ -13,13 +13,12 @@ from address_normalizer.synth import noisy_query
 from geo.geocode_reverse import NearestIndex, haversine_m
 from geo.geocoding import Geocoder
 from sample_data.city import SampleCity
-from tests.geo.demo_library import records_of, table_of
 
 
 @pytest.fixture(scope="module")
 def geocoder(demo_city: SampleCity) -> Geocoder:
     """Built straight from the sample city (the store round trip is tested elsewhere)."""
-    return Geocoder(table_of(demo_city.addresses), records_of(demo_city), 1, calibrate=600)
+    return Geocoder(demo_city.address_table(), demo_city.area_records(), 1, calibrate=600)
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +130,9 @@ def test_nearest_index_matches_brute_force() -> None:
 def test_geocode_many_answers_like_geocode_once_per_distinct_text(
     demo_city: SampleCity, frame: pd.DataFrame
 ) -> None:
-    geocoder = Geocoder(table_of(frame), records_of(demo_city), 1, calibrate=200, cache_size=3)
+    geocoder = Geocoder(
+        demo_city.address_table(), demo_city.area_records(), 1, calibrate=200, cache_size=3
+    )
     rng = random.Random(5)
     texts = [
         noisy_query(r.full_text, r.components, list(r.aliases), rng)
@@ -152,7 +153,9 @@ def test_geocode_many_answers_like_geocode_once_per_distinct_text(
 def test_geocode_many_without_cache_and_with_bad_text(
     demo_city: SampleCity, frame: pd.DataFrame
 ) -> None:
-    geocoder = Geocoder(table_of(frame), records_of(demo_city), 1, calibrate=0, cache_size=0)
+    geocoder = Geocoder(
+        demo_city.address_table(), demo_city.area_records(), 1, calibrate=0, cache_size=0
+    )
     text = frame.iloc[7]["full_text"]
     first, second = geocoder.geocode_many([text, text])
     assert first is second and first.resolved is geocoder.geocode(text).resolved
