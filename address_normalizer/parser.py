@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from .errors import check_text
@@ -49,9 +51,12 @@ class ParseResult:
         return next((c.text for c in self.components if c.label == label), None)
 
 
-# Separators people type between parts (空格, _, 逗号, 顿号); brackets are not among them
-# because a bracketed branch name belongs to its POI (东阳诚心木线(富阳店)).
+# Separators people type between parts (空格, _, 逗号, 顿号). Brackets are not separators but
+# hold an aside (a branch, a gate, another name), see :func:`_asides`.
 _SEPARATORS = frozenset(" \t_,，、;；/|\u3000")
+_OPEN = "(（【[［〔"
+_CLOSE = ")）】]］〕"
+_BRACKET = re.compile(f"[{re.escape(_OPEN + _CLOSE)}]")
 
 
 def _breaks(text: str, offsets: list[int]) -> frozenset[int]:
@@ -64,6 +69,29 @@ def _breaks(text: str, offsets: list[int]) -> frozenset[int]:
         if offsets[i] - offsets[i - 1] > 1
         and any(ch in _SEPARATORS for ch in text[offsets[i - 1] + 1 : offsets[i]])
     )
+
+
+def _asides(text: str, offsets: list[int]) -> list[tuple[int, int, int]]:
+    """Brackets the caller wrote: ``(start, end, after)`` where ``cleaned[start:end]`` is the
+    bracketed text and ``text[after - 1]`` its closing bracket.
+
+    Brackets do not nest. A bracket left unpaired (an opening one never closed or followed
+    by another, a closing one with none open) is an empty aside: a boundary and nothing else.
+    """
+    out: list[tuple[int, int, int]] = []
+    start = -1
+    for m in _BRACKET.finditer(text):
+        at = bisect_left(offsets, m.start())  # first cleaned character after the bracket
+        if m.group() in _CLOSE:
+            out.append((at if start < 0 else start, at, m.end()))
+            start = -1
+            continue
+        if start >= 0:
+            out.append((start, start, 0))
+        start = at
+    if start >= 0:
+        out.append((start, start, 0))
+    return out
 
 
 def parse(text: str, *, gazetteer: Gazetteer | None = None) -> ParseResult:
@@ -100,9 +128,21 @@ def parse(text: str, *, gazetteer: Gazetteer | None = None) -> ParseResult:
     check_text(text)
     gaz = gazetteer or national()
     cleaned, offsets = clean(text)
-    spans, prefix = tag_with_prefix(cleaned, gaz, breaks=_breaks(text, offsets))
+    # Cleaning drops brackets: where nothing was dropped there were none.
+    asides = _asides(text, offsets) if len(offsets) < len(text) and _BRACKET.search(text) else []
+    spans, prefix = tag_with_prefix(
+        cleaned,
+        gaz,
+        breaks=_breaks(text, offsets),
+        asides=tuple((a, b) for a, b, _ in asides) if asides else (),
+    )
     components = [
         Component(label, text[offsets[s] : offsets[e - 1] + 1], offsets[s], offsets[e - 1] + 1)
         for label, s, e in spans
     ]
+    for i, (label, s, e) in enumerate(spans if asides else ()):
+        for a, b, after in asides:
+            if b == e and s < a < b:
+                # A name that takes in a whole aside (its branch) ends after the bracket.
+                components[i] = Component(label, text[offsets[s] : after], offsets[s], after)
     return ParseResult(normalize_cleaned(cleaned, gaz, prefix=prefix), components)

@@ -7,9 +7,10 @@ named chunks between numbered parts split at typed suffixes (路, 村, 开发区
 (:mod:`.tag_chunks`), each piece labelled by what was named before it
 (:mod:`.tag_pieces`). Passes 2 and 3 run interleaved, left to right, on one shared state
 (:mod:`.tag_state`), and labels that depend on both neighbours settle once the whole address
-is labelled (:mod:`.tag_settle`); this module runs them in that order. Rules rather than a
-learned model keep the behaviour explainable and avoid shipping weights trained on
-third-party data.
+is labelled (:mod:`.tag_settle`); this module runs them in that order. Brackets the caller
+wrote cut the address into runs that the passes label one after the other, each bracketed
+aside as what it holds (:mod:`.tag_asides`). Rules rather than a learned model keep the
+behaviour explainable and avoid shipping weights trained on third-party data.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from .gazetteer import Gazetteer
 from .lexicon import NOISE_HEAD, NOISE_TAIL, NOISE_TAIL_END, NUMBERED
 from .tag_admin import admin_chain
+from .tag_asides import aside, cut, in_legal_name, runs
 from .tag_chunks import split_chunk
 from .tag_numbered import in_name, label_numbered
 from .tag_settle import settle
@@ -25,16 +27,26 @@ from .tag_state import Span, TagState
 __all__ = ["Span", "admin_prefix", "tag", "tag_with_prefix"]
 
 
-def tag(text: str, gazetteer: Gazetteer, *, breaks: frozenset[int] = frozenset()) -> list[Span]:
+def tag(
+    text: str,
+    gazetteer: Gazetteer,
+    *,
+    breaks: frozenset[int] = frozenset(),
+    asides: tuple[tuple[int, int], ...] = (),
+) -> list[Span]:
     """Label the spans of a cleaned address; unlabelled characters are noise.
 
     See :func:`tag_with_prefix`, which also returns the administrative names at the head.
     """
-    return tag_with_prefix(text, gazetteer, breaks=breaks)[0]
+    return tag_with_prefix(text, gazetteer, breaks=breaks, asides=asides)[0]
 
 
 def tag_with_prefix(
-    text: str, gazetteer: Gazetteer, *, breaks: frozenset[int] = frozenset()
+    text: str,
+    gazetteer: Gazetteer,
+    *,
+    breaks: frozenset[int] = frozenset(),
+    asides: tuple[tuple[int, int], ...] = (),
 ) -> tuple[list[Span], list[Span]]:
     """Label the spans of a cleaned address; unlabelled characters are noise.
 
@@ -47,6 +59,9 @@ def tag_with_prefix(
     breaks : frozenset of int, optional
         Positions in ``text`` where the caller typed a separator (a space, ``_``, a comma):
         no name runs across one.
+    asides : tuple of (start, end), optional
+        Ranges of ``text`` the caller wrote in brackets, sorted and disjoint: no part runs
+        across a bracket, and each aside is labelled as what it holds (:mod:`.tag_asides`).
 
     Returns
     -------
@@ -57,31 +72,84 @@ def tag_with_prefix(
         pass below computes exactly that, and normalising needs it too.
     """
     state = TagState(breaks)
-    n = len(text)
     head = NOISE_HEAD.match(text)
     # 中国 is the country only before a division name (中国轻纺城 is a market).
     skip = head.end() if head and next(gazetteer.match(text, head.end()), None) else 0
-    pos = admin_chain(text, skip, gazetteer, state)
     # A head that was not skipped starts no division name either: its prefix is empty.
-    prefix = [(lb, s - skip, e - skip) for lb, s, e in state.out] if skip or not head else []
+    keep_prefix = skip or not head
+    if asides:
+        # The prefix is what the text says without its brackets, as normalize() reads it.
+        prefix = admin_prefix(text[skip:], gazetteer) if keep_prefix else []
+        _tag_bracketed(text, skip, asides, gazetteer, state)
+    else:
+        pos = admin_chain(text, skip, gazetteer, state)
+        prefix = [(lb, s - skip, e - skip) for lb, s, e in state.out] if keep_prefix else []
+        end_all = _noise_start(text, pos)
+        if pos < end_all:
+            _tag_run(text, pos, end_all, end_all, gazetteer, state)
+    settle(text, state)
+    if asides:
+        cut(state.out, asides)
+    return state.out, prefix
+
+
+def _noise_start(text: str, pos: int) -> int:
+    """Where the address ends before trailing noise (contact notes, names), searched from
+    ``pos``."""
     tail = NOISE_TAIL.search(text, pos) if text[-1:] in NOISE_TAIL_END else None
-    end_all = tail.start() if tail else n
+    return tail.start() if tail else len(text)
+
+
+def _tag_bracketed(
+    text: str,
+    skip: int,
+    asides: tuple[tuple[int, int], ...],
+    gazetteer: Gazetteer,
+    state: TagState,
+) -> None:
+    """All passes over a text with brackets: each run between brackets on its own, in
+    order, and each aside as what it holds."""
+    n = len(text)
+    asides = tuple(x for x in asides if not in_legal_name(text, *x, gazetteer))
+    end_all = -1  # where trailing noise starts, known once the head was read
+    for i, (a, run_end, bracketed) in enumerate(runs(n, asides)):
+        if 0 <= end_all <= a:
+            break
+        b = run_end if end_all < 0 else min(run_end, end_all)
+        # Only a name written outside brackets takes in a branch: ``a`` ends no aside.
+        if not (bracketed and aside(text, a, b, state, after_name=all(e != a for _, e in asides))):
+            sub = text if run_end == n else text[:run_end]  # the text up to its bracket
+            if i == 0:
+                # No administrative name runs across a bracket either.
+                a = admin_chain(sub, skip, gazetteer, state)
+            if end_all < 0:
+                end_all = _noise_start(text, a)
+                b = min(run_end, end_all)
+            if a < b:
+                _tag_run(sub, a, b, end_all, gazetteer, state)
+        if end_all < 0:
+            end_all = _noise_start(text, 0)
+
+
+def _tag_run(
+    text: str, pos: int, end: int, end_all: int, gazetteer: Gazetteer, state: TagState
+) -> None:
+    """Passes 2 and 3 over ``text[pos:end]``, a run no bracket cuts; ``end_all`` is where
+    the address ends before any trailing noise."""
     last = pos
-    for m in NUMBERED.finditer(text, pos, end_all):
+    for m in NUMBERED.finditer(text, pos, end):
         kind = m.lastgroup or ""
-        if in_name(kind, m, last, end_all, text):
+        if in_name(kind, m, last, end, text):
             continue
         if m.start() > last:
             split_chunk(text, last, m.start(), gazetteer, state)
         before = len(state.out)
         label_numbered(kind, m.start(), m.end(), m.end() == end_all, text, state)
         # An unlabelled number that runs into a name belongs to it (00班, 000病区, 0号库).
-        glue = kind == "bare" and len(state.out) == before and m.end() < end_all and m[0].isdigit()
+        glue = kind == "bare" and len(state.out) == before and m.end() < end and m[0].isdigit()
         last = m.start() if glue else m.end()
-    if last < end_all:
-        split_chunk(text, last, end_all, gazetteer, state)
-    settle(text, state)
-    return state.out, prefix
+    if last < end:
+        split_chunk(text, last, end, gazetteer, state)
 
 
 def admin_prefix(text: str, gazetteer: Gazetteer) -> list[Span]:

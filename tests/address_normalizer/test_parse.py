@@ -319,3 +319,60 @@ def test_typed_separators_end_names() -> None:
     assert labels("南湖区阳光新华书店") == [("district", "南湖区"), ("poi", "阳光新华书店")]
     # Without a division name after it, 中国 is only the head of a name.
     assert labels("中国轻纺城3区")[0] == ("poi", "中国轻纺城")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A branch in brackets completes the POI's name, brackets and all (the guideline's
+        # poi=东阳诚心木线(富阳店)); what follows the bracket is parsed on its own.
+        (
+            "中山路8号星海商城(城西店)3楼",
+            [("road", "中山路"), ("roadno", "8号"), ("poi", "星海商城(城西店)"),
+             ("floorno", "3楼")],
+        ),
+        # A gate in brackets is the sub-POI of the place before it, never part of that name.
+        (
+            "南湖区中山路8号阳光大厦北座（西北门）",
+            [("district", "南湖区"), ("road", "中山路"), ("roadno", "8号"), ("poi", "阳光大厦"),
+             ("subpoi", "北座"), ("subpoi", "西北门")],
+        ),
+        (
+            "南湖区阳光花园【东南2门】",
+            [("district", "南湖区"), ("poi", "阳光花园"), ("subpoi", "东南2门")],
+        ),
+        # A status is no part of the address.
+        (
+            "中山路8号阳光大厦【建设中】",
+            [("road", "中山路"), ("roadno", "8号"), ("poi", "阳光大厦")],
+        ),
+        # Any other aside is address text of its own; nothing runs across a bracket.
+        (
+            "(中山路8号阳光大厦旁)便利店",
+            [("road", "中山路"), ("roadno", "8号"), ("poi", "阳光大厦"), ("assist", "旁"),
+             ("poi", "便利店")],
+        ),
+        (
+            "南湖区(中山路)8号",
+            [("district", "南湖区"), ("road", "中山路"), ("roadno", "8号")],
+        ),
+    ],
+)  # fmt: skip
+def test_bracketed_asides(text: str, expected: list[tuple[str, str]]) -> None:
+    assert labels(text) == expected
+
+
+ASIDES = st.sampled_from(
+    ["(城西店)", "（西北门）", "【建设中】", "(中山路)", "(", ")", "（3号楼）", "(新区)", "(村)"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PARTS | ASIDES, min_size=1, max_size=10).map("".join).filter(str.strip))
+def test_no_part_runs_across_a_bracket(text: str) -> None:
+    # A name may take in whole asides that complete it (a branch, 新区, the region in a
+    # company's legal name), never a part of one: its brackets come in pairs.
+    for comp in parse(text).components:
+        assert text[comp.start : comp.end] == comp.text
+        marks = "".join("(" if ch in "(（【" else ")" for ch in comp.text if ch in "()（）【】")
+        assert marks == "()" * (len(marks) // 2)
