@@ -128,5 +128,21 @@ NOISE_TAIL = re.compile(
 # The last characters of those words: a text ending otherwise has no noise tail (cheap test).
 NOISE_TAIL_END = frozenset("联系话件收谢转理生姐士师傅某")
 NOISE_HEAD = re.compile(r"^(?:中国|中华人民共和国)")
+# Words that start a note to the courier or caller (到了打电话, 放门口, 送到楼下); the note
+# runs to the end of the text and, like the words above, is no part of the address (the
+# CCKS guideline's redundant: 配送提示、配送要求). Pick-up points (代收点, 自提点) are places.
+_NOTE_WORDS = (
+    "到了", "到时", "到后", "货到", "来之前", "来前", "送前", "提前", "打电话", "打我",
+    "给我打", "电联", "致电", "联系", "短信", "麻烦", "请", "谢谢", "辛苦", "务必", "尽快",
+    "有问题", "有疑问", "疑问", "如有", "同意", "送到", "送至", "送货", "送上", "快递员",
+    "快递哥", "快递小哥", "直接放", "帮忙放", "开箱", "验货", "收件人", "寄件人", "工作日",
+)  # fmt: skip
+NOTE = re.compile(
+    _words(_NOTE_WORDS, ("自", "代", "签", "放", "电", "微"))
+    + f"(?:{_alt(_NOTE_WORDS)}|(?:自取|自提|代收|代签|签收)(?![点处站柜])"
+    # 电话手表, 公用电话服务点, 微信公寓 are names.
+    "|电话(?![手服亭局机卡线厂])|微信(?:联系|通知|告知|同号|号)"
+    "|(?<![解开发投存播释排])放(?:在|到|家门口|门口|门卫|快递|物业|驿站|丰巢|前台|传达|收发|保安))"
+)
 CONNECTIVE = ("与", "和", "及", "跟", "至")
 ROAD_TAIL = re.compile(f"{_words(ROAD)}(?:{_alt(ROAD)})$")

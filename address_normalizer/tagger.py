@@ -16,7 +16,7 @@ behaviour explainable and avoid shipping weights trained on third-party data.
 from __future__ import annotations
 
 from .gazetteer import Gazetteer
-from .lexicon import NOISE_HEAD, NOISE_TAIL, NOISE_TAIL_END, NUMBERED
+from .lexicon import NOISE_HEAD, NOISE_TAIL, NOISE_TAIL_END, NOTE, NUMBERED
 from .tag_admin import admin_chain
 from .tag_asides import aside, cut, in_legal_name, runs
 from .tag_chunks import split_chunk
@@ -94,8 +94,15 @@ def tag_with_prefix(
 
 
 def _noise_start(text: str, pos: int) -> int:
-    """Where the address ends before trailing noise (contact notes, names), searched from
-    ``pos``."""
+    """Where the address ends before a note to the courier or trailing noise (contact
+    words, names), searched from ``pos``."""
+    end = _tail_start(text, pos)
+    note = NOTE.search(text, pos, end)
+    return note.start() if note else end
+
+
+def _tail_start(text: str, pos: int) -> int:
+    """Where trailing contact words or names start, searched from ``pos``."""
     tail = NOISE_TAIL.search(text, pos) if text[-1:] in NOISE_TAIL_END else None
     return tail.start() if tail else len(text)
 
@@ -108,27 +115,39 @@ def _tag_bracketed(
     state: TagState,
 ) -> None:
     """All passes over a text with brackets: each run between brackets on its own, in
-    order, and each aside as what it holds."""
+    order, and each aside as what it holds. A note to the courier outside brackets ends
+    the address; inside brackets it ends the aside."""
     n = len(text)
     asides = tuple(x for x in asides if not in_legal_name(text, *x, gazetteer))
-    end_all = -1  # where trailing noise starts, known once the head was read
-    for i, (a, run_end, bracketed) in enumerate(runs(n, asides)):
-        if 0 <= end_all <= a:
+    parts = runs(n, asides)
+    if not parts:
+        return
+    first, first_end, first_bracketed = parts[0]
+    if first_bracketed and aside(text, first, first_end, state):
+        parts, pos = parts[1:], first_end
+    else:
+        # No administrative name runs across a bracket either.
+        pos = admin_chain(text if first_end == n else text[:first_end], skip, gazetteer, state)
+    end_all = _tail_start(text, pos)
+    for a, run_end, bracketed in parts:
+        a = max(a, pos)
+        if a >= end_all:
             break
-        b = run_end if end_all < 0 else min(run_end, end_all)
+        b = min(run_end, end_all)
+        note = NOTE.search(text, a, b)
+        if note:
+            b = note.start()
+            end_all = end_all if bracketed else b
         # Only a name written outside brackets takes in a branch: ``a`` ends no aside.
-        if not (bracketed and aside(text, a, b, state, after_name=all(e != a for _, e in asides))):
-            sub = text if run_end == n else text[:run_end]  # the text up to its bracket
-            if i == 0:
-                # No administrative name runs across a bracket either.
-                a = admin_chain(sub, skip, gazetteer, state)
-            if end_all < 0:
-                end_all = _noise_start(text, a)
-                b = min(run_end, end_all)
-            if a < b:
-                _tag_run(sub, a, b, end_all, gazetteer, state)
-        if end_all < 0:
-            end_all = _noise_start(text, 0)
+        if (
+            bracketed
+            and a < b
+            and aside(text, a, b, state, after_name=all(e != a for _, e in asides))
+        ):
+            continue
+        if a < b:
+            # Each run sees the text up to its own bracket only.
+            _tag_run(text if run_end == n else text[:run_end], a, b, end_all, gazetteer, state)
 
 
 def _tag_run(

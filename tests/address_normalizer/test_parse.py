@@ -376,3 +376,27 @@ def test_no_part_runs_across_a_bracket(text: str) -> None:
         assert text[comp.start : comp.end] == comp.text
         marks = "".join("(" if ch in "(（【" else ")" for ch in comp.text if ch in "()（）【】")
         assert marks == "()" * (len(marks) // 2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "南湖区中山路8号到了打电话",
+        "南湖区中山路8号放门口",
+        "南湖区中山路8号送到楼下",
+        "南湖区中山路8号打我电话",
+        "南湖区中山路8号(到了打电话)",
+        "南湖区中山路8号，有疑问请联系",
+    ],
+)
+def test_courier_notes_are_no_part(text: str) -> None:
+    # The guideline's redundant (配送提示、配送要求): not labelled.
+    assert labels(text) == [("district", "南湖区"), ("road", "中山路"), ("roadno", "8号")]
+
+
+def test_courier_words_inside_names_stay() -> None:
+    # A pick-up point is a place; 解放 is no instruction to put something down.
+    assert labels("南湖区中山路8号快递代收点")[-1] == ("poi", "快递代收点")
+    assert labels("南湖区解放路8号")[1] == ("road", "解放路")
+    # A note inside brackets ends the aside, not the address.
+    assert labels("阳光小区(到了打电话)3幢") == [("poi", "阳光小区"), ("houseno", "3幢")]
