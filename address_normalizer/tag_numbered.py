@@ -69,6 +69,10 @@ def label_numbered(
     elif kind == "part":
         if text[end - 2 : end] == "号院":
             label = "poi"
+        elif prev == "houseno" and text[end - 1] == "门" and text[end - 2] != "号":
+            # 17栋1门, 3号楼2门: a numbered door right after a building is its stairwell
+            # (北京, 长春); 2号门 stays a gate.
+            label = "cellno" if state.out[-1][2] == start else "subpoi"
         else:
             # Once a POI was named, a numbered part after it (its floor, door or building
             # included) is one of its parts: 市场 + 0层 + 0区.

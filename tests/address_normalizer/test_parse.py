@@ -400,3 +400,16 @@ def test_courier_words_inside_names_stay() -> None:
     assert labels("南湖区解放路8号")[1] == ("road", "解放路")
     # A note inside brackets ends the aside, not the address.
     assert labels("阳光小区(到了打电话)3幢") == [("poi", "阳光小区"), ("houseno", "3幢")]
+
+
+def test_numbered_door_after_a_building_is_its_stairwell() -> None:
+    # 17栋1门, 3号楼2门 (北京, 长春): the door is a unit of the building; 2号门 is a gate.
+    assert labels("南湖区阳光小区17栋1门5楼") == [
+        ("district", "南湖区"),
+        ("poi", "阳光小区"),
+        ("houseno", "17栋"),
+        ("cellno", "1门"),
+        ("floorno", "5楼"),
+    ]
+    assert labels("阳光小区3号楼2门301")[-2:] == [("cellno", "2门"), ("roomno", "301")]
+    assert labels("阳光小区3号楼2号门")[-1] == ("subpoi", "2号门")
