@@ -86,6 +86,17 @@ SUFFIX = re.compile(
     f"|(?P<road>{_alt(ROAD)}))"
 )
 
+# A ring road: 二环, 北一环, 东四环中路, 三环东路, 内环高架. With its side a numbered ring is
+# a road even without a suffix (南二环, unless a word goes on: 北三环保); without one, and
+# 内环 and 外环, only before a connective, a crossing or the end of a run (三环信息苑 and
+# 东外环市场 are names).
+RING_HEAD = "一二三四五六七八九十内外"
+RING = re.compile(
+    "(?P<ring>[东西南北]{0,2}[一二三四五六七八九十]环|[东西南北]?[内外]环)"
+    "(?:[东西南北中]{0,2}(?:支路|辅路|路|大道|线|高架路?|快速路|高速))?"
+)
+RING_NOT_BARE = frozenset("保境卫球形岛宇科集医药生电城")
+
 DIRECTION = "东西南北"
 ASSIST = (
     "附近", "旁边", "对面", "斜对面", "正对面", "对过", "隔壁", "边上", "旁", "内", "里面",

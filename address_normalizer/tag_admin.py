@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .gazetteer import RANK, Gazetteer
-from .lexicon import SUFFIX
+from .lexicon import RING_HEAD, SUFFIX
 from .tag_state import TagState
 
 _NAME_TAIL = frozenset("村路街巷弄道桥")
@@ -39,6 +39,8 @@ def admin_chain(text: str, pos: int, gazetteer: Gazetteer, state: TagState) -> i
         last_rank = RANK.get(out[-1][0], -1) if out else -1
         accepted: tuple[str, int, bool, str] | None = None
         for end, places in gazetteer.groups(text, pos):
+            if text[end : end + 1] == "环" and text[end - 1] in RING_HEAD:
+                continue  # 东四 + 环中路: the numeral names a ring road (东四环中路)
             # Short forms never stand before 村/路/街 …, nor once a road or number was seen.
             shorts_out = placed or text[end : end + 1] in _NAME_TAIL
             completes: bool | None = None

@@ -12,7 +12,16 @@ from __future__ import annotations
 import re
 
 from .gazetteer import Gazetteer
-from .lexicon import ASSIST_INNER, CONNECTIVE, DEVZONE_TAIL, POI_COMPLETION, SUFFIX
+from .lexicon import (
+    ASSIST_INNER,
+    CONNECTIVE,
+    DEVZONE_TAIL,
+    INTERSECTION,
+    POI_COMPLETION,
+    RING,
+    RING_NOT_BARE,
+    SUFFIX,
+)
 from .tag_admin import LEVEL_CHAR, admin_chain, chain_inside, second_chain
 from .tag_pieces import label_piece
 from .tag_state import PLACE, TagState
@@ -23,6 +32,10 @@ _MERGE_INTO = frozenset((("community", "community"), ("town", "road"), ("town", 
 _WORD_AFTER_ENDING = frozenset(("城市", "庭院", "府邸", "厂房", "店铺", "城区", "苑区"))
 # A road suffix, maybe after a side, right after a POI ending (环城 + 西路, 城南 + 路).
 _ROAD_NEXT = re.compile("([东西南北中]{0,2})(?:路|街|大道|巷|弄)")
+# A ring road may follow a name that ends in one of these (掌起工业区 + 北一环).
+_NAME_END = frozenset("区镇乡村路街道巷弄县市")
+# What may follow a bare ring road: a connective or a crossing (南外环 + 与, 外环 + 路口).
+_BEFORE_PART = re.compile(f"[{''.join(CONNECTIVE)}]|{'|'.join(INTERSECTION)}")
 
 
 def split_chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState) -> None:
@@ -50,6 +63,15 @@ def split_chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState
             split_chunk(text, a, inner_admin, gazetteer, state)
         state.placed = False  # the administrative chain starts again
         split_chunk(text, inner_admin, b, gazetteer, state)
+        return
+    ring = _ring(text, a, b) if text.find("环", a, b) >= 0 else None
+    if ring:
+        # 东四环中路, 与 + 南二环 + 交叉口: a ring road is one road wherever it stands.
+        if ring[0] > a:
+            split_chunk(text, a, ring[0], gazetteer, state)
+        state.emit("road", *ring)
+        if ring[1] < b:
+            split_chunk(text, ring[1], b, gazetteer, state)
         return
     inner = ASSIST_INNER.search(text, a, b)
     if inner:
@@ -138,6 +160,27 @@ def split_chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState
         pieces.append(("rest", cur, b, b))
     for kind, start, end, _ in pieces:
         label_piece(text, kind, start, end, state)
+
+
+def _ring(text: str, a: int, b: int) -> tuple[int, int] | None:
+    """Where a ring road is named in ``text[a:b]``, or ``None``: at the start, after a
+    connective or after a name with its typed ending (掌起工业区 + 北一环).
+
+    Inside a name a ring is part of it (仁德北三环建材市场, 商务内环路, 龙湖外环东路).
+    """
+    for m in RING.finditer(text, a, b):
+        start, end = m.span()
+        if start > a and text[start - 1] not in CONNECTIVE and text[start - 1] not in _NAME_END:
+            continue
+        if end > m.end("ring"):
+            return start, end  # a road suffix after the ring: 三环东路, 内环高架
+        if end < b and text[start] not in "东西南北" and not _BEFORE_PART.match(text, end, b):
+            continue  # 三环信息苑: a bare ring without its side may head a name
+        if end < b and text[end - 2] in "内外" and not _BEFORE_PART.match(text, end, b):
+            continue  # 东外环市场: a bare inner or outer ring is no road inside a name
+        if end == b or text[end] not in RING_NOT_BARE:
+            return start, end
+    return None
 
 
 def _known_town(text: str, cur: int, m: re.Match[str], gazetteer: Gazetteer) -> int:

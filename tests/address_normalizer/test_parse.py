@@ -413,3 +413,30 @@ def test_numbered_door_after_a_building_is_its_stairwell() -> None:
     ]
     assert labels("阳光小区3号楼2门301")[-2:] == [("cellno", "2门"), ("roomno", "301")]
     assert labels("阳光小区3号楼2号门")[-1] == ("subpoi", "2号门")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "北京市朝阳区东四环中路88号",
+            [("city", "北京市"), ("district", "朝阳区"), ("road", "东四环中路"),
+             ("roadno", "88号")],
+        ),
+        (
+            "北京市西四环北路6号",
+            [("city", "北京市"), ("road", "西四环北路"), ("roadno", "6号")],
+        ),
+        (
+            "南湖区中山路与南二环交叉口",
+            [("district", "南湖区"), ("road", "中山路"), ("road", "南二环"),
+             ("intersection", "交叉口")],
+        ),
+        ("北京市西城区二环", [("city", "北京市"), ("district", "西城区"), ("road", "二环")]),
+        ("上海市内环高架", [("city", "上海市"), ("road", "内环高架")]),
+        # Without its side a ring heads a name; 外环 inside a name is part of it.
+        ("中山路8号三环信息苑", [("road", "中山路"), ("roadno", "8号"), ("poi", "三环信息苑")]),
+    ],
+)  # fmt: skip
+def test_ring_roads_are_one_road(text: str, expected: list[tuple[str, str]]) -> None:
+    assert labels(text) == expected
