@@ -112,7 +112,13 @@ ASSIST_HEAD = re.compile("(?:附近|旁边|对面|斜对面|隔壁|[往向][东�
 ASSIST_INNER = re.compile(
     _lead("斜正附旁对隔楼边后以东西南北")
     + "(?:斜对面|正对面|附近|旁边|对面|隔壁|楼下|边上|对过|后面|以[东西南北]"
-    "|(?<=[路街道])[东西南北]段|[东西南北]侧旁?|旁)"
+    "|[东西南北]侧旁?|旁)"
+)
+# A section of the road just named (川大路 + 二段, 含光路 + 南段): the guideline labels
+# 路南段 and 路段 as one road. 段 heading a name (东段村, 段塘) is no section.
+SECTION = re.compile(
+    "(?:[东西南北中][一二三四五六七八九十]?|[一二三四五六七八九十]{1,2}|[0-9]{1,2}|上|下)段"
+    "(?![村路街道巷弄桥塘])"
 )
 DEVZONE_TAIL = re.compile(f"{_words(DEVZONE)}(?:{_alt(DEVZONE)})$")
 # What completes a POI name rather than naming a second place: legal-form and branch words.

@@ -20,6 +20,7 @@ from .lexicon import (
     POI_COMPLETION,
     RING,
     RING_NOT_BARE,
+    SECTION,
     SUFFIX,
 )
 from .tag_admin import LEVEL_CHAR, admin_chain, chain_inside, second_chain
@@ -69,9 +70,10 @@ def split_chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState
         # 东四环中路, 与 + 南二环 + 交叉口: a ring road is one road wherever it stands.
         if ring[0] > a:
             split_chunk(text, a, ring[0], gazetteer, state)
-        state.emit("road", *ring)
-        if ring[1] < b:
-            split_chunk(text, ring[1], b, gazetteer, state)
+        end = _section_end(text, ring[1], b)
+        state.emit("road", ring[0], end)
+        if end < b:
+            split_chunk(text, end, b, gazetteer, state)
         return
     inner = ASSIST_INNER.search(text, a, b)
     if inner:
@@ -86,6 +88,8 @@ def split_chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState
     # (kind, start, end, where the suffix starts)
     pieces: list[tuple[str, int, int, int]] = []
     for m in SUFFIX.finditer(text, a, b):
+        if m.start() < cur:
+            continue  # inside a road's section (民权东路 + 六段)
         kind = m.lastgroup or ""
         body = m.start() - cur
         if kind == "road":
@@ -154,12 +158,19 @@ def split_chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState
                 continue
             if body < (_SINGLE_POI_SUFFIX_MIN_BODY if single else 1):
                 continue
-        pieces.append((kind, cur, m.end(), m.start()))
-        cur = m.end()
+        end = _section_end(text, m.end(), b) if kind == "road" else m.end()
+        pieces.append((kind, cur, end, m.start()))
+        cur = end
     if cur < b:
         pieces.append(("rest", cur, b, b))
     for kind, start, end, _ in pieces:
         label_piece(text, kind, start, end, state)
+
+
+def _section_end(text: str, end: int, b: int) -> int:
+    """Where a road ending at ``end`` ends with its section (二段, 南段), if one follows."""
+    m = SECTION.match(text, end, b)
+    return m.end() if m else end
 
 
 def _ring(text: str, a: int, b: int) -> tuple[int, int] | None:

@@ -19,6 +19,7 @@ from .lexicon import (
     DEVZONE_TAIL,
     POI_END,
     ROAD_TAIL,
+    SECTION,
     SUBPOI_INNER,
     SUBPOI_TAIL,
 )
@@ -42,6 +43,7 @@ _LOCATING_AFTER = re.compile(
     "背后|后面|旁边|侧边|里面|内(?![科圈])|外(?![科国])|里|旁|[东西南北][侧面边]"
 )
 _ORDINAL_OR_SIDE = frozenset("东西南北中一二三四五六七八九十")
+_SECTION_TAIL = re.compile(f"(?:{SECTION.pattern})$")
 
 
 def label_piece(text: str, kind: str, start: int, end: int, state: TagState) -> None:
@@ -166,12 +168,16 @@ def _road_keep(word: str) -> int:
     Road names are short: two characters plus optional direction or ordinal infixes
     (长发中路, 纬三路) plus the suffix; what precedes them is a village or place name.
     """
+    section = _SECTION_TAIL.search(word)
+    if section and section.start() >= 2:
+        # 环城西路 + 北段: the road name is counted without its section.
+        return _road_keep(word[: section.start()]) + len(section.group(0))
     tail = ROAD_TAIL.search(word)
     suffix = len(tail.group(0)) if tail else 1
     if word.endswith(("步行街", "商业街")):
         suffix = 3  # 银泰步行街: the street is named after the place
     infix = 0
-    while infix < 2 and word[-suffix - infix - 1] in _ROAD_INFIX:
+    while infix < 2 and suffix + infix < len(word) and word[-suffix - infix - 1] in _ROAD_INFIX:
         infix += 1
     return suffix + infix + 2
 

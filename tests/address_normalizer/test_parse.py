@@ -440,3 +440,31 @@ def test_numbered_door_after_a_building_is_its_stairwell() -> None:
 )  # fmt: skip
 def test_ring_roads_are_one_road(text: str, expected: list[tuple[str, str]]) -> None:
     assert labels(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The guideline: xx路段、xx路南段等整体标注为road.
+        (
+            "武侯区锦川路二段18号",
+            [("district", "武侯区"), ("road", "锦川路二段"), ("roadno", "18号")],
+        ),
+        (
+            "武侯区锦川路二段华西小区",
+            [("district", "武侯区"), ("road", "锦川路二段"), ("poi", "华西小区")],
+        ),
+        (
+            "南湖区环城西路南段88号",
+            [("district", "南湖区"), ("road", "环城西路南段"), ("roadno", "88号")],
+        ),
+        ("南湖区南二环西段", [("district", "南湖区"), ("road", "南二环西段")]),
+        # 段 heading a village's name is no section.
+        (
+            "南湖区中山路东段村",
+            [("district", "南湖区"), ("road", "中山路"), ("community", "东段村")],
+        ),
+    ],
+)  # fmt: skip
+def test_road_sections_belong_to_the_road(text: str, expected: list[tuple[str, str]]) -> None:
+    assert labels(text) == expected
