@@ -15,6 +15,9 @@ from .tag_state import TagState
 
 # Labels after which a numbered part (0层, 0区) belongs to the POI named before it.
 _PART_AFTER = frozenset(("poi", "subpoi", "houseno", "floorno", "cellno", "roadno", "assist"))
+# Kinds whose label does not depend on what came before them.
+_LABEL_OF_KIND = {"distance": "distance", "house": "houseno", "cell": "cellno",
+                  "floor": "floorno", "room": "roomno", "group": "village_group"}  # fmt: skip
 # A bare number before one of these starts the next name (00班, 0号库) rather than sitting
 # inside the name before it.
 _UNIT_AFTER_NUMBER = frozenset("班档信标仓库厂车柜号")
@@ -44,18 +47,9 @@ def label_numbered(
 ) -> None:
     """Label one numbered token by its kind and what came before it."""
     prev = state.last()
-    if kind == "distance":
-        label = "distance"
-    elif kind == "house":
-        label = "houseno"
-    elif kind == "cell":
-        label = "cellno"
-    elif kind == "floor":
-        label = "floorno"
-    elif kind == "room":
-        label = "roomno"
-    elif kind == "group":
-        label = "village_group"
+    fixed = _LABEL_OF_KIND.get(kind)
+    if fixed is not None:
+        label = fixed
     elif kind == "hao":
         if prev == "assist" and len(state.out) > 1:
             # 塔墩路东00号: a direction between a road and its number.
