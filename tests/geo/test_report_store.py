@@ -163,6 +163,28 @@ def test_a_large_batch_resent_with_new_reports_stores_only_the_new_ones(store: S
         assert (stored[f"L-{i}"].x, stored[f"L-{i}"].y) == (lon, lat)
 
 
+def test_a_bulk_copied_batch_reads_back_exactly_as_answered(store: Store) -> None:
+    """On PostgreSQL a large batch goes in by binary ``COPY``: every column (text, JSON,
+    timestamps, numbers, the point) must read back as the intake answered it."""
+    new = [
+        report(NEAR_EDGE if i % 3 == 0 else (IN_A[0] + i * 1e-5, IN_A[1]),
+               external_id=f"B-{i}", category="环境卫生", description=f"第{i}号路灯不亮（夜间）\t",
+               contact={"name": "张三", "phone": "13812345678"} if i % 2 else None,
+               reported_at=(utc_now() - timedelta(hours=i)).isoformat())
+        for i in range(30)
+    ]  # fmt: skip
+    results = store.add_reports(new, pipeline(store).place(new), actor="tester", key_id="k1")
+    assert all(r.created for r in results)
+    assert any(r.report.flags for r in results) and any(r.report.contact for r in results)
+    for result in results:
+        assert store.get_report(result.report.id) == result.report
+    with store.engine.connect() as conn:
+        points = dict(conn.execute(select(reports.c.id, reports.c.geom)).all())
+    for result in results:
+        point = points[result.report.id]
+        assert (point.x, point.y) == (result.report.lon, result.report.lat)
+
+
 def test_concurrent_retries_store_one_report(store: Store) -> None:
     new = report(IN_A, key="k1:retry", description="并发重试")
     placement = pipeline(store).place([new])
