@@ -26,17 +26,22 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from typing import Any, Generic, TypeVar
 
 from address_normalizer import AddressIndex, Lookup
 
-__all__ = ["CHUNK", "GeocodePool", "fork_available"]
+__all__ = ["CHUNK", "STALL_S", "GeocodePool", "fork_available"]
 
 log = logging.getLogger("onemap.geocoder")
 
 CHUNK = 128
 """Texts per unit of work: big enough that sending it costs little next to matching it
 (about 30 ms of work), small enough that the last chunks finish together."""
+
+STALL_S = 30.0
+"""Seconds without a chunk back from the helpers after which they count as stuck: a chunk is
+tens of milliseconds of work, so only a stopped or deadlocked helper takes this long."""
 
 T = TypeVar("T")
 _index: AddressIndex | None = None  # the helper's inherited index (set once, after the fork)
@@ -71,8 +76,9 @@ class GeocodePool:
             raise ValueError("a pool needs at least one helper process")
         self.processes = processes
         self.chunks_by_helpers = 0
-        """Chunks the helpers have answered so far (the calling thread does the rest)."""
+        """Chunks the helpers have looked up so far (the calling thread does the rest)."""
         self._broken = False
+        before = _children()
         self._executor = ProcessPoolExecutor(
             processes,
             mp_context=multiprocessing.get_context("fork"),
@@ -82,6 +88,8 @@ class GeocodePool:
         # Fork now, from this thread, rather than at a first batch on some request thread.
         for future in [self._executor.submit(os.getpid) for _ in range(processes)]:
             future.result()
+        self.pids = _children() - before
+        """The helpers' process ids."""
 
     @property
     def broken(self) -> bool:
@@ -112,7 +120,7 @@ class GeocodePool:
             for _ in range(self.processes):
                 self._give(batch, limit)
         try:
-            while (work := batch.next_for_caller()) is not None:
+            while (work := batch.next_for_caller(self._stalled)) is not None:
                 start, found = work
                 if found is None:
                     found = [look_up(text) for text in batch.chunk(start)]
@@ -160,6 +168,15 @@ class GeocodePool:
         """Stop the helpers (they finish the chunk in hand) and wait for them to exit."""
         self._executor.shutdown(wait=True, cancel_futures=True)
 
+    def _stalled(self) -> None:
+        """No chunk came back from the helpers for :data:`STALL_S`: they are stuck (stopped,
+        or deadlocked by the fork), so end them; their chunks come back to the caller."""
+        log.warning("geocoding helpers answered nothing for %.0f s; stopping them", STALL_S)
+        self._mark_broken()
+        for pid in self.pids:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
     def _mark_broken(self) -> None:
         if not self._broken:
             self._broken = True
@@ -189,9 +206,12 @@ class _Batch(Generic[T]):
             self._with_helpers += 1
             return self._todo.popleft()
 
-    def next_for_caller(self) -> tuple[int, list[Lookup] | None] | None:
+    def next_for_caller(
+        self, stalled: Callable[[], None]
+    ) -> tuple[int, list[Lookup] | None] | None:
         """A helper's chunk to answer, else a chunk to look up here (its look-ups None);
-        None once every chunk is answered (waits for the helpers' last chunks)."""
+        None once every chunk is answered. Waits for the helpers' last chunks, calling
+        ``stalled`` if none comes back for :data:`STALL_S` (it must make them come back)."""
         with self._ready:
             while True:
                 if self._failure is not None:
@@ -202,7 +222,8 @@ class _Batch(Generic[T]):
                     return self._todo.popleft(), None
                 if not self._with_helpers:
                     return None
-                self._ready.wait()
+                if not self._ready.wait(STALL_S):
+                    stalled()
 
     def arrive(self, start: int, found: list[Lookup]) -> None:
         """A helper's look-ups of a chunk, for the calling thread to answer."""
@@ -234,6 +255,10 @@ class _Batch(Generic[T]):
     def results(self) -> list[T]:
         assert all(answer is not None for answer in self._out), "every chunk was answered"
         return self._out  # type: ignore[return-value]
+
+
+def _children() -> set[int]:
+    return {child.pid for child in multiprocessing.active_children() if child.pid is not None}
 
 
 def _adopt(index: AddressIndex, parent: int) -> None:

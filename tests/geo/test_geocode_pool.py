@@ -18,6 +18,7 @@ import shapely
 
 from address_normalizer import AddressInputError
 from address_normalizer.synth import noisy_query
+from geo import geocode_pool
 from geo.geocode_pool import CHUNK, fork_available
 from geo.geocode_service import GeocoderHolder
 from geo.geocoding import PARALLEL_MIN, Geocoder
@@ -75,15 +76,33 @@ def test_a_helper_killed_mid_batch_costs_only_speed(geocoder: Geocoder, texts: l
     try:
         pool = geocoder.pool
         assert pool is not None
-        victims = helpers() - before
-        assert len(victims) == 2
-        os.kill(victims.pop(), signal.SIGKILL)
+        assert pool.pids == helpers() - before and len(pool.pids) == 2
+        os.kill(min(pool.pids), signal.SIGKILL)
         assert answers(geocoder.geocode_many(texts)) == alone
         assert pool.broken
         assert answers(geocoder.geocode_many(texts)) == alone  # broken: one core, same answers
     finally:
         geocoder.close()
     assert not (helpers() - before)  # close() reaps what is left
+
+
+def test_a_stuck_helper_is_ended_and_its_chunks_done_by_the_caller(
+    geocoder: Geocoder, texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper that never answers (stopped here; a deadlock would look the same) must not
+    hang the request: after the stall time it is killed and the caller redoes its chunks."""
+    monkeypatch.setattr(geocode_pool, "STALL_S", 1.0)
+    alone = answers(geocoder.geocode_many(texts))
+    geocoder.attach_pool(1)
+    try:
+        pool = geocoder.pool
+        assert pool is not None and len(pool.pids) == 1
+        (stuck,) = pool.pids
+        os.kill(stuck, signal.SIGSTOP)
+        assert answers(geocoder.geocode_many(texts)) == alone
+        assert pool.broken and not _running(stuck)
+    finally:
+        geocoder.close()
 
 
 def test_bad_text_in_a_pooled_batch_is_refused_and_the_pool_keeps_working(
