@@ -165,8 +165,15 @@ class GeocodePool:
         future.add_done_callback(done)
 
     def close(self) -> None:
-        """Stop the helpers (they finish the chunk in hand) and wait for them to exit."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        """Stop the helpers: they finish the chunk in hand and exit; one still there after
+        :data:`STALL_S` is stuck and is killed (the caller, a refresh thread, must not hang)."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + STALL_S
+        while self.pids & _children() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in self.pids & _children():
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def _stalled(self) -> None:
         """No chunk came back from the helpers for :data:`STALL_S`: they are stuck (stopped,

@@ -105,6 +105,20 @@ def test_a_stuck_helper_is_ended_and_its_chunks_done_by_the_caller(
         geocoder.close()
 
 
+def test_closing_a_pool_with_a_stuck_helper_does_not_hang(
+    geocoder: Geocoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(geocode_pool, "STALL_S", 1.0)
+    geocoder.attach_pool(1)
+    pool = geocoder.pool
+    assert pool is not None
+    (stuck,) = pool.pids
+    os.kill(stuck, signal.SIGSTOP)
+    started = time.monotonic()
+    geocoder.close()
+    assert time.monotonic() - started < 10 and not _running(stuck)
+
+
 def test_bad_text_in_a_pooled_batch_is_refused_and_the_pool_keeps_working(
     geocoder: Geocoder, texts: list[str]
 ) -> None:
