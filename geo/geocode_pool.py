@@ -168,12 +168,21 @@ class GeocodePool:
         """Stop the helpers: they finish the chunk in hand and exit; one still there after
         :data:`STALL_S` is stuck and is killed (the caller, a refresh thread, must not hang)."""
         self._executor.shutdown(wait=False, cancel_futures=True)
-        deadline = time.monotonic() + STALL_S
-        while self.pids & _children() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        if self._wait_gone(STALL_S):
+            return
         for pid in self.pids & _children():
             with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        self._wait_gone(5.0)  # a kill is delivered asynchronously: reap before returning
+
+    def _wait_gone(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for the helpers to exit (reaping them); True if they did."""
+        deadline = time.monotonic() + seconds
+        while self.pids & _children():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     def _stalled(self) -> None:
         """No chunk came back from the helpers for :data:`STALL_S`: they are stuck (stopped,
