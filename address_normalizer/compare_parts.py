@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .admin_codes import Codes, area_codes, consistent
 from .gazetteer import Gazetteer, national
+from .lexicon import BRACKET_CLOSE, BRACKET_OPEN, BRANCH_END, GATE
 from .normalize import normalize_cleaned
 from .parser import parse
 from .text import clean
@@ -19,16 +20,11 @@ from .text import clean
 _NUMBER = re.compile(r"[0-9A-Z]+(?:-[0-9A-Z]+)*")
 _ADMIN_SUFFIX = re.compile(r"(?:自治县|新区|市|区|县)$")
 # A bracketed aside: a gate (东南门), a branch (新街口店), a status (建设中), another name.
-_BRACKET = re.compile(r"[(（][^()（）]*[)）]")
-# A gate or entrance of a place: 东门, 西南2门, 南大门, 侧门, 3号门, 出入口, 5号出口. A bare
-# number before 门 is not one (长春 17栋1门 is a stairwell), nor are place names such as
-# 前门 or 宣武门.
-_GATE = re.compile(
-    r"(?:[东南西北正侧][0-9A-Z一二三四五六七八九十]?大?|[0-9A-Z一二三四五六七八九十]+号)门$"
-    r"|出入口$|[0-9A-Z]号?出口$"
-)
-# A branch of a chain or institution: 新街口店, 湖南路支行, 仙林校区.
-_BRANCH = re.compile(r"(?:店|支行|分行|营业厅|营业部|营业所|校区|分院|分公司)$")
+_BRACKETS = re.escape(BRACKET_OPEN + BRACKET_CLOSE)
+_BRACKET = re.compile(f"[{re.escape(BRACKET_OPEN)}][^{_BRACKETS}]*[{re.escape(BRACKET_CLOSE)}]")
+# A gate or entrance of a place, at the end of a part or aside.
+_GATE = re.compile(f"(?:{GATE})$")
+_BRANCH = re.compile(f"{BRANCH_END}$")
 # Words after a place that put the address beside it rather than in it (春辉电器斜对面).
 _NEAR = re.compile(r"(?:对面|对过|旁边|旁|附近|隔壁|后面|后边|楼上|楼下|周边)$")
 # A place name this short (B区, 三期) says little on its own (set by hand).

@@ -161,5 +161,16 @@ NOTE = re.compile(
     "|电话(?![手服亭局机卡线厂])|微信(?:联系|通知|告知|同号|号)"
     "|(?<![解开发投存播释排])放(?:在|到|家门口|门口|门卫|快递|物业|驿站|丰巢|前台|传达|收发|保安))"
 )
+# Brackets people write around an aside (a branch, a gate, a status, another name).
+BRACKET_OPEN = "(（【[［〔"
+BRACKET_CLOSE = ")）】]］〕"
+# A gate or entrance of a place, named by its side or number: 西北门, 东南2门, 南大门, 3号门,
+# 出入口. A bare number before 门 is a stairwell (17栋1门), and 前门, 宣武门 are place names.
+GATE = (
+    "(?:[东南西北正侧]{1,2}[0-9A-Z一二三四五六七八九十]?大?门|[0-9A-Z一二三四五六七八九十]+号门)"
+    "口?|[东南西北0-9A-Z]*号?(?:出入口|出口|入口)"
+)
+# The ending of a branch of a chain or institution: 新街口店, 湖南路支行, 仙林校区.
+BRANCH_END = "(?:店|支行|分行|营业厅|营业部|营业所|校区|分院|分公司)"
 CONNECTIVE = ("与", "和", "及", "跟", "至")
 ROAD_TAIL = re.compile(f"{_words(ROAD)}(?:{_alt(ROAD)})$")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .errors import check_text
 from .gazetteer import Gazetteer, national
+from .lexicon import BRACKET_CLOSE, BRACKET_OPEN
 from .normalize import normalize_cleaned
 from .tagger import tag_with_prefix
 from .text import clean
@@ -54,9 +55,7 @@ class ParseResult:
 # Separators people type between parts (空格, _, 逗号, 顿号). Brackets are not separators but
 # hold an aside (a branch, a gate, another name), see :func:`_asides`.
 _SEPARATORS = frozenset(" \t_,，、;；/|\u3000")
-_OPEN = "(（【[［〔"
-_CLOSE = ")）】]］〕"
-_BRACKET = re.compile(f"[{re.escape(_OPEN + _CLOSE)}]")
+_BRACKET = re.compile(f"[{re.escape(BRACKET_OPEN + BRACKET_CLOSE)}]")
 
 
 def _breaks(text: str, offsets: list[int]) -> frozenset[int]:
@@ -82,7 +81,7 @@ def _asides(text: str, offsets: list[int]) -> list[tuple[int, int, int]]:
     start = -1
     for m in _BRACKET.finditer(text):
         at = bisect_left(offsets, m.start())  # first cleaned character after the bracket
-        if m.group() in _CLOSE:
+        if m.group() in BRACKET_CLOSE:
             out.append((at if start < 0 else start, at, m.end()))
             start = -1
             continue

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from .gazetteer import Gazetteer
+from .lexicon import BRANCH_END, GATE
 from .tag_state import Span, TagState
 
 # What a bracket holds that needs a rule of its own; anything else is parsed as address text.
@@ -28,13 +29,8 @@ _STATUS = re.compile(
     "倒闭|维修|升级改造|改造|停用|使用|开放|运营)中?"
     "|24小时(?:营业)?|临时?|规划"
 )
-# A gate or entrance named by its side or number: 西北门, 东南2门, 南大门, 3号门, 出入口.
-_GATE = re.compile(
-    "(?:[东南西北正侧]{1,2}[0-9A-Z一二三四五六七八九十]?大?门|[0-9A-Z一二三四五六七八九十]+号门)"
-    "口?|[东南西北0-9A-Z]*号?(?:出入口|出口|入口)"
-)
-# A branch of a chain or institution: 新街口店, 湖南路支行, 仙林校区.
-_BRANCH = re.compile(".+(?:店|支行|分行|营业厅|营业部|营业所|校区|分院|分公司)")
+_GATE = re.compile(GATE)
+_BRANCH = re.compile(f".+{BRANCH_END}")
 # A company's legal name brackets its home region or form: 宝时卫浴(上海)有限公司,
 # 远大(集团)有限公司. Such brackets are inside the name, not an aside.
 _LEGAL_WORD = re.compile("中国|集团|控股|股份|国际")
