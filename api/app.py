@@ -12,26 +12,23 @@ from fastapi import FastAPI, Request, Response
 from fastapi.telemetry import TelemetryConfig
 from starlette.types import Receive, Scope, Send
 
+from api.addresses import router as addresses
+from api.addresses import start_geocoder
+from api.areas import router as areas
 from api.auth import KeyCache
+from api.editing import page as editor
+from api.editing import router as edits
 from api.errors import error_answer, install_error_handlers
 from api.limits import BodySizeLimit, BodyTooLargeError, RateLimiter, within_limit
-from api.routers import (
-    addresses,
-    areas,
-    audit,
-    docs,
-    editor,
-    edits,
-    health,
-    locate,
-    ogc,
-    open311,
-    reports,
-    stats,
-)
-from api.routers import map as map_page
-from api.routers import tiles as tile_routes
+from api.locate import router as locate
+from api.map import router as map_page
+from api.ogc import router as ogc
+from api.open311 import router as open311
+from api.reports import router as reports
 from api.settings import Settings
+from api.stats import router as stats
+from api.system import audit, docs, health
+from api.tiles import router as tile_routes
 from geo.stores import open_store
 
 __all__ = ["OnemapApp", "app_from_env", "create_app"]
@@ -120,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = store
         log.info("onemap serving from the %s store", store.backend)
         locator = locate.start_locator(app, store)
-        geocoder = addresses.start_geocoder(app, store)
+        geocoder = start_geocoder(app, store)
         tile_service = tile_routes.start_tiles(app, store)
         try:
             yield
@@ -137,7 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url=None,  # served by api.routers.docs from vendored assets
+        docs_url=None,  # served by api.system.docs from vendored assets
         redoc_url=None,
     )
     app.state.settings = settings

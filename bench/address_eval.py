@@ -154,7 +154,7 @@ def throughput(func: Any, items: list[Any], seconds: float = 3.0) -> float:
 
 def eval_geocoding(city: Any, size: int, queries: int, *, threshold: float) -> dict[str, Any]:
     """Library load, noisy geocoding (right/wrong grid, unresolved) and throughput."""
-    from geo.geocoding import Geocoder
+    from geo.geocode import Geocoder
 
     frame, areas = city.addresses.head(size), city.area_records()
     table = city.address_table(limit=size)
@@ -270,7 +270,7 @@ def eval_store_load(city: Any, size: int) -> dict[str, Any]:
     """Library load as a worker does it: from a SQLite store holding the city."""
     import tempfile
 
-    from geo.geocode_service import GeocoderHolder
+    from geo.geocode import GeocoderHolder
     from geo.stores import open_store, sqlite_url
 
     with tempfile.TemporaryDirectory() as folder:

@@ -45,12 +45,17 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select, text
 
-from geo.areas import AreaQuery
-from geo.editing import EditPlan, plan_move_boundary, plan_replace
-from geo.levels import LEVELS, Level
-from geo.records import AreaRecord
-from geo.schema import addresses, areas, changesets
+from geo.areas import (
+    LEVELS,
+    AreaQuery,
+    AreaRecord,
+    EditPlan,
+    Level,
+    plan_move_boundary,
+    plan_replace,
+)
 from geo.stores import Store, open_store
+from geo.stores.schema import addresses, areas, changesets
 
 TARGETS = {"preview_s": 1.0, "commit_s": 2.0}
 SETUP_REASON = "bench edit pair"

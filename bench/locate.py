@@ -265,8 +265,8 @@ def main() -> None:
     import shapely
 
     from geo.access import Role
-    from geo.levels import Level
-    from geo.locator import Locator
+    from geo.areas import Level
+    from geo.locate import Locator
     from geo.stores import open_store
     from sample_data import build_city
 
@@ -380,7 +380,7 @@ def main() -> None:
 
 def city_areas(records: list[Any]) -> list[Any]:
     """The records as NewArea, parents first, for the store."""
-    from geo.records import NewArea
+    from geo.areas import NewArea
 
     return [
         NewArea(r.code, r.level, r.name, r.geometry, r.parent_code, r.kind, r.team, r.attributes)

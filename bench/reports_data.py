@@ -18,8 +18,8 @@ import pandas as pd
 import shapely
 
 from address_normalizer.synth import noisy_query
+from geo.areas import Level
 from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
-from geo.levels import Level
 
 __all__ = ["Sample", "accuracy_sample", "intake_bodies", "regeocode_frame", "stat_rows"]
 

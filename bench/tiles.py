@@ -36,7 +36,7 @@ import numpy as np
 import psycopg
 
 from geo.access import Role
-from geo.levels import Level
+from geo.areas import Level
 from geo.stores import Store, open_store
 from tiles import Tile
 from tiles.tms import LonLatBox, tiles_covering

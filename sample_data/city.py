@@ -15,8 +15,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from geo.records import AreaRecord, NewArea
-from geo.stores.addresses import AddressTable
+from geo.addresses import AddressTable
+from geo.areas import AreaRecord, NewArea
 from sample_data.addresses import AddressColumns, town_addresses
 from sample_data.divisions import Division, build_divisions
 from sample_data.grids import CommunityGrids, plan_facilities, subdivide_community

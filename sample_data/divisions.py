@@ -22,8 +22,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geo.levels import Level
-from geo.records import NewArea
+from geo.areas import Level, NewArea
 from sample_data.seeding import (
     DensityFn,
     derive_rng,

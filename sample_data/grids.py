@@ -17,8 +17,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geo.levels import GridKind, Level
-from geo.records import NewArea, Team
+from geo.areas import GridKind, Level, NewArea, Team
 from sample_data.names import FACILITY_TYPES, facility_name, masked_person, masked_phone
 from sample_data.numbering import reading_order
 from sample_data.seeding import derive_rng, lloyd, nearest, sample_points, spread

@@ -1,6 +1,6 @@
 """Vector tiles (MVT) and TileJSON for the one-map page.
 
-The package knows the store (``geo``) and nothing of HTTP: ``api/routers/tiles.py`` adapts it.
+The package knows the store (``geo``) and nothing of HTTP: ``api/tiles/router.py`` adapts it.
 
 Examples
 --------

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from geo.levels import Level
-from geo.schema import addresses, areas, changesets
+from geo.areas import Level
+from geo.stores.schema import addresses, areas, changesets
 from tiles.layers import LAYER_BY_LEVEL, LAYERS, Source
 from tiles.tms import LonLatBox
 

@@ -15,8 +15,8 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine, create_engine, func, select
 from sqlalchemy.exc import DBAPIError
 
-from geo.schema import changesets
 from geo.stores import Store
+from geo.stores.schema import changesets
 
 __all__ = ["newest_version", "read_engine", "reading"]
 

@@ -16,9 +16,9 @@ import shapely
 from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from geo.levels import LEVELS
-from geo.schema import addresses, areas
-from geo.stores.base import valid_at
+from geo.areas import LEVELS
+from geo.stores.area_rows import valid_at
+from geo.stores.schema import addresses, areas
 from tiles.encode import encode_layer, point_tile_coords, to_tile_geometries
 from tiles.layers import BUFFER, EXTENT, LayerSpec, Source, simplify_tolerance_deg
 from tiles.tms import LonLatBox, Tile

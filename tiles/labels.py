@@ -15,8 +15,8 @@ import numpy as np
 import shapely
 from sqlalchemy import Connection, func, select
 
-from geo.levels import Level
-from geo.schema import areas
+from geo.areas import Level
+from geo.stores.schema import areas
 
 __all__ = ["Label", "area_labels"]
 

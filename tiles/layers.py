@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from geo.areas import Level
 from geo.errors import NotFoundError
-from geo.levels import Level
 from tiles.tms import ORIGIN_SHIFT_M
 
 __all__ = [

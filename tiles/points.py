@@ -17,8 +17,8 @@ import numpy as np
 import shapely
 from sqlalchemy import Connection, null, select
 
-from geo.records import utc_now
-from geo.schema import reports
+from geo.clock import utc_now
+from geo.stores.schema import reports
 from tiles.embedded import address_scope, search_box
 from tiles.encode import encode_layer, point_tile_coords
 from tiles.layers import LayerSpec

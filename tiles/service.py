@@ -25,10 +25,10 @@ from typing import Protocol
 
 from sqlalchemy import Connection, func, select
 
-from geo.levels import Level
-from geo.retry_log import RetryLog
-from geo.schema import changesets
+from geo.areas import Level
+from geo.refresh import RetryLog
 from geo.stores import Store
+from geo.stores.schema import changesets
 from tiles.cache import CachedTile, CacheKey, TileCache, etag_of
 from tiles.changes import changes_between
 from tiles.db import newest_version, read_engine, reading

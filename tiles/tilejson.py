@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Connection, func, select
 
-from geo.schema import areas
+from geo.stores.schema import areas
 from tiles.layers import FIELDS, LayerSpec
 from tiles.tms import LonLatBox
 

@@ -5,45 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy import Engine, Row, func, insert, select, update
 
 from geo.access import ApiKey, Role, hash_secret, new_key, split_key, verify_secret
-from geo.areas import Page
+from geo.clock import utc_now
 from geo.errors import NotFoundError
-from geo.records import utc_now
-from geo.schema import api_keys, audit_log
+from geo.paging import Page
+from geo.stores.audit import write_audit
+from geo.stores.schema import api_keys, audit_log
 
-__all__ = ["AccessMixin", "AuditEntry", "write_audit"]
+__all__ = ["AccessMixin", "AuditEntry"]
 
 
 class AuditEntry(dict[str, Any]):
     """One audit row as a plain mapping (it is served as JSON as it is)."""
-
-
-def write_audit(
-    conn: Connection,
-    *,
-    actor: str,
-    action: str,
-    target: str | None,
-    changeset_id: int | None = None,
-    before: Any = None,
-    after: Any = None,
-    key_id: str | None = None,
-) -> None:
-    """Append one entry; called inside the transaction of the write it records."""
-    conn.execute(
-        insert(audit_log).values(
-            at=utc_now(),
-            actor=actor,
-            key_id=key_id,
-            action=action,
-            target=target,
-            changeset_id=changeset_id,
-            before=before,
-            after=after,
-        )
-    )
 
 
 def _key_from_row(row: Row[Any]) -> ApiKey:

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import _GeneratorContextManager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 import orjson
 import pandas as pd
 import shapely
@@ -32,16 +30,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from geo.areas import Page
+from geo.addresses import AddressQuery, AddressRecord, AddressTable
+from geo.areas import LEVELS, AreaLabel, Changeset, level_of_code
 from geo.errors import ConflictError, NotFoundError, RejectedRecordsError
-from geo.levels import LEVELS, level_of_code
-from geo.locator import Locator
-from geo.records import AddressRecord, Changeset
-from geo.schema import addresses, areas
-from geo.stores.access import write_audit
+from geo.locate import Locator
+from geo.paging import Page
+from geo.stores.audit import write_audit
 from geo.stores.changesets import ChangesetWriter
+from geo.stores.schema import addresses, areas
 
-__all__ = ["ADDRESS_COLUMNS", "AddressMixin", "AddressQuery", "AddressTable", "AreaLabel"]
+__all__ = ["ADDRESS_COLUMNS", "AddressMixin"]
 
 ADDRESS_COLUMNS = (
     "code",
@@ -59,55 +57,6 @@ _LOAD_BATCH = 50_000
 
 def _noop_progress(stage: str, done: int, total: int) -> None:
     return None
-
-
-@dataclass(frozen=True, slots=True)
-class AddressQuery:
-    """Filters for listing addresses.
-
-    Attributes
-    ----------
-    area : str, optional
-        An area code of any level: the addresses whose chain passes through it (its subtree).
-    within : str, optional
-        The caller's scope, another area code; both filters apply together.
-    limit, offset : int
-        The page.
-    """
-
-    area: str | None = None
-    within: str | None = None
-    limit: int = 100
-    offset: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class AreaLabel:
-    """What an answer shows of an area: enough to name it, not its geometry."""
-
-    code: str
-    name: str
-    kind: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AddressTable:
-    """All current addresses as columns, the form the geocoder is built from.
-
-    Columns rather than records: at a million addresses a list of dataclasses costs seconds
-    to build and hundreds of megabytes, parallel lists and arrays much less.
-    """
-
-    ids: npt.NDArray[np.int64]
-    codes: list[str]
-    full_text: list[str]
-    components: list[dict[str, str]]
-    aliases: list[tuple[str, ...]]
-    lon: npt.NDArray[np.float64]
-    lat: npt.NDArray[np.float64]
-
-    def __len__(self) -> int:
-        return len(self.codes)
 
 
 def address_from_row(row: Row[Any]) -> AddressRecord:
@@ -153,7 +102,7 @@ class AddressMixin(ChangesetWriter):
     ) -> Changeset:
         """Store a table of standard addresses (:data:`ADDRESS_COLUMNS`) in one changeset.
 
-        The caller validated the rows (:func:`geo.imports.prepare_addresses`); a code that is
+        The caller validated the rows (:func:`geo.areas.imports.prepare_addresses`); a code that is
         already current raises :class:`ConflictError` and nothing is stored.
         """
         report = progress or _noop_progress

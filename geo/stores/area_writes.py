@@ -2,7 +2,7 @@
 
 Both validate every record first (codes, parents, geometry, containment) and store nothing if
 any is rejected; the import also runs the edit path's sibling checks
-(:mod:`geo.import_topology`) and hands back the gaps it found as warnings.
+(:mod:`geo.areas.import_topology`) and hands back the gaps it found as warnings.
 """
 
 from __future__ import annotations
@@ -14,15 +14,21 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, insert, select
 
+from geo.areas import (
+    Changeset,
+    Level,
+    NewArea,
+    Problem,
+    Tolerances,
+    check_import_topology,
+    check_within_parents,
+    to_multipolygon,
+    validate_areas,
+)
 from geo.errors import RejectedRecordsError
-from geo.import_topology import check_import_topology
-from geo.levels import Level
-from geo.records import Changeset, NewArea
-from geo.schema import areas
-from geo.stores.access import write_audit
+from geo.stores.audit import write_audit
 from geo.stores.changesets import ChangesetWriter
-from geo.topology import Problem, Tolerances
-from geo.validation import check_within_parents, to_multipolygon, validate_areas
+from geo.stores.schema import areas
 
 __all__ = ["AreaWriteMixin"]
 

@@ -14,50 +14,24 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Engine, Row, Select, and_, func, or_, select
+from sqlalchemy import Connection, Engine, Select, func, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.sql.elements import ColumnElement
 
-from geo.areas import AreaQuery, Bbox, Page
+from geo.areas import LEVELS, AreaQuery, AreaRecord, Bbox, Changeset, Level, level_of_code
 from geo.errors import NotFoundError, StoreUnavailableError
-from geo.levels import LEVELS, Level, level_of_code
-from geo.records import AreaRecord, Changeset, Team
-from geo.schema import addresses, areas, changesets
+from geo.paging import Page
 from geo.stores.access import AccessMixin
 from geo.stores.addresses import ADDRESS_COLUMNS, AddressMixin
+from geo.stores.area_rows import area_from_row, valid_at
 from geo.stores.area_writes import AreaWriteMixin
 from geo.stores.editing import EditingMixin
 from geo.stores.reports import ReportMixin
+from geo.stores.schema import addresses, areas, changesets
 
-__all__ = ["ADDRESS_COLUMNS", "ProgressFn", "Store", "area_from_row", "valid_at"]
+__all__ = ["ADDRESS_COLUMNS", "ProgressFn", "Store"]
 
 ProgressFn = Callable[[str, int, int], None]
 _CHUNK = 5000
-
-
-def valid_at(table: Any, as_of: datetime | None) -> ColumnElement[bool]:
-    """Rows current now (``as_of`` None) or valid at ``as_of``."""
-    if as_of is None:
-        return table.c.valid_to.is_(None)
-    return and_(
-        table.c.valid_from <= as_of, or_(table.c.valid_to.is_(None), table.c.valid_to > as_of)
-    )
-
-
-def area_from_row(row: Row[Any]) -> AreaRecord:
-    return AreaRecord(
-        code=row.code,
-        level=Level(row.level),
-        name=row.name,
-        geometry=row.geom,
-        parent_code=row.parent_code,
-        kind=row.kind,
-        team=Team.from_dict(row.team),
-        attributes=dict(row.attributes or {}),
-        version=row.version,
-        valid_from=row.valid_from,
-        valid_to=row.valid_to,
-    )
 
 
 class Store(AccessMixin, AddressMixin, ReportMixin, EditingMixin, AreaWriteMixin, ABC):
@@ -97,6 +71,19 @@ class Store(AccessMixin, AddressMixin, ReportMixin, EditingMixin, AreaWriteMixin
         with self.engine.connect() as conn:
             newest = conn.execute(select(func.max(changesets.c.id))).scalar()
         return int(newest or 0)
+
+    def changeset_key(self, as_of: datetime | None) -> tuple[int, int]:
+        """(newest changeset id, changeset count) effective at or before ``as_of``.
+
+        The areas valid at a time are fixed by the changesets effective by then, so this pair
+        changes exactly when a write, even a back-dated one, changes what was valid at ``as_of``.
+        """
+        stmt = select(func.max(changesets.c.id), func.count())
+        if as_of is not None:
+            stmt = stmt.where(changesets.c.effective_at <= as_of)
+        with self.engine.connect() as conn:
+            newest, count = conn.execute(stmt).one()
+        return int(newest or 0), int(count)
 
     def list_changesets(self, *, limit: int = 100, offset: int = 0) -> Page[Changeset]:
         with self.engine.connect() as conn:

@@ -11,8 +11,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, insert
 
-from geo.records import Changeset, utc_now
-from geo.schema import changesets
+from geo.areas import Changeset
+from geo.clock import utc_now
+from geo.stores.schema import changesets
 
 __all__ = ["ChangesetWriter"]
 

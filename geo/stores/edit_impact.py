@@ -6,7 +6,6 @@ edit changes are re-derived in the same transaction (the chain is derived data, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -14,41 +13,13 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, and_, or_, select, update
 
-from geo.editing import EditPlan
-from geo.gauss_kruger import area_m2
-from geo.levels import LEVELS, Level
-from geo.records import AreaRecord
-from geo.schema import addresses
+from geo.areas import LEVELS, AreaRecord, EditOutcome, EditPlan, Impact, Level
+from geo.crs import area_m2
+from geo.stores.schema import addresses
 
-if TYPE_CHECKING:
-    from geo.stores.editing import EditOutcome
+__all__ = ["ImpactMixin"]
 
-__all__ = ["IMPACT_LIST_LIMIT", "Impact", "ImpactMixin"]
-
-IMPACT_LIST_LIMIT = 500
 _ID_CHUNK = 1000  # ids per UPDATE: well under SQLite's bound-parameter limit
-
-
-@dataclass
-class Impact:
-    """What an edit moves: addresses and micro-grids changing area, area changes in m²."""
-
-    addresses: list[dict[str, Any]] = field(default_factory=list)
-    micro_grids: list[dict[str, Any]] = field(default_factory=list)
-    area_change_m2: dict[str, float] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "addresses": {
-                "count": len(self.addresses),
-                "items": self.addresses[:IMPACT_LIST_LIMIT],
-            },
-            "micro_grids": {
-                "count": len(self.micro_grids),
-                "items": self.micro_grids[:IMPACT_LIST_LIMIT],
-            },
-            "area_change_m2": {k: round(v, 1) for k, v in self.area_change_m2.items()},
-        }
 
 
 class ImpactMixin:

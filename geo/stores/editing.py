@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,24 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from geo.editing import EditPlan, next_codes, recode
+from geo.areas import (
+    AreaRecord,
+    Changeset,
+    EditOutcome,
+    EditPlan,
+    Impact,
+    Level,
+    NewArea,
+    Problem,
+    Rejection,
+    Tolerances,
+    check_children,
+    check_siblings,
+    to_multipolygon,
+    validate_areas,
+)
+from geo.areas.edit_plans import as_new, next_codes, recode
+from geo.crs import area_m2
 from geo.errors import (
     ConflictError,
     InvalidInputError,
@@ -29,34 +45,13 @@ from geo.errors import (
     TopologyError,
     VersionMismatchError,
 )
-from geo.gauss_kruger import area_m2
-from geo.levels import Level
-from geo.records import AreaRecord, Changeset, NewArea
-from geo.schema import areas
+from geo.stores.area_rows import area_from_row
+from geo.stores.audit import write_audit
 from geo.stores.changesets import ChangesetWriter
-from geo.stores.edit_impact import Impact, ImpactMixin
-from geo.topology import Problem, Tolerances, check_children, check_siblings
-from geo.validation import Rejection, to_multipolygon, validate_areas
+from geo.stores.edit_impact import ImpactMixin
+from geo.stores.schema import areas
 
-__all__ = ["EditOutcome", "EditingMixin", "Impact"]
-
-
-@dataclass
-class EditOutcome:
-    """The checked plan: every problem (errors refuse the commit), its impact, the full plan."""
-
-    plan: EditPlan
-    problems: list[Problem]
-    impact: Impact
-    current: dict[str, AreaRecord]
-    changeset: Changeset | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not any(p.severity == "error" for p in self.problems)
-
-    def problem_features(self) -> dict[str, Any]:
-        return {"type": "FeatureCollection", "features": [p.as_feature() for p in self.problems]}
+__all__ = ["EditingMixin"]
 
 
 def _rejection_problem(r: Rejection) -> Problem:
@@ -146,8 +141,6 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
         tolerances: Tolerances,
         adjust_neighbours: bool,
     ) -> EditOutcome:
-        from geo.stores.access import write_audit
-
         with self._write_transaction() as conn:
             outcome = self._evaluate(conn, plan, tolerances, adjust_neighbours, lock=True)
             if not outcome.ok:
@@ -193,9 +186,6 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
 
         Refused (409) when an area it touched has changed since: revert the later edit first.
         """
-        from geo.editing import as_new
-        from geo.stores.base import area_from_row
-
         with self.engine.connect() as conn:
             created = [
                 area_from_row(r)
@@ -386,7 +376,7 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                         area_m2(sibling.geometry.intersection(area.geometry)) > 0.01
                         and not rest.is_empty
                     ):
-                        from geo.editing import as_new
+                        from geo.areas.edit_plans import as_new
 
                         extra.append(as_new(sibling, geometry=_polygonal(rest)))
                         changed[sibling.code] = extra[-1]

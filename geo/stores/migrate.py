@@ -11,7 +11,7 @@ __all__ = ["alembic_config", "upgrade"]
 
 def alembic_config() -> Config:
     config = Config()
-    config.set_main_option("script_location", "geo:migrations")
+    config.set_main_option("script_location", "geo.stores:migrations")
     return config
 
 

@@ -14,22 +14,33 @@ reports keep the grid that handled them; reports in the manual queue wait for a 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
-from geo.levels import LEVELS, Level
-from geo.records import Changeset, utc_now
+from geo.areas import LEVELS, Changeset, Level
+from geo.clock import utc_now
 from geo.reports import OPEN_STATUSES, Flag
-from geo.schema import report_events, reports
-from geo.stores.access import write_audit
+from geo.stores.audit import write_audit
+from geo.stores.schema import report_events, reports
 
 if TYPE_CHECKING:
-    from geo.stores.editing import EditOutcome
-    from geo.stores.reports import ReportMixin
+    from geo.areas import AreaRecord, EditOutcome
+
+
+class SpatialReads(Protocol):
+    """The two spatial reads of the store (backend-specific) that finding moved reports needs."""
+
+    def _areas_touching(
+        self, conn: Connection, level: Level, geom: BaseGeometry
+    ) -> list[AreaRecord]: ...
+    def _level_geometries(
+        self, conn: Connection, level: Level, codes: set[str]
+    ) -> dict[str, BaseGeometry]: ...
+
 
 __all__ = ["move_reports"]
 
@@ -41,7 +52,7 @@ class _LevelChange:
     """What an edit did at one level: the areas to search and the re-coded codes."""
 
     def __init__(
-        self, store: ReportMixin, conn: Connection, outcome: EditOutcome, level: Level
+        self, store: SpatialReads, conn: Connection, outcome: EditOutcome, level: Level
     ) -> None:
         plan, current = outcome.plan, outcome.current
         self.level = level
@@ -97,7 +108,7 @@ class _LevelChange:
 
 
 def move_reports(
-    store: ReportMixin, conn: Connection, outcome: EditOutcome, changeset: Changeset
+    store: SpatialReads, conn: Connection, outcome: EditOutcome, changeset: Changeset
 ) -> None:
     """Reassign the open reports an edit moves; see the module docstring."""
     plan, current = outcome.plan, outcome.current

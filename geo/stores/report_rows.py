@@ -1,6 +1,6 @@
 """Report rows: from a checked report and its placement to column values, and back to records.
 
-Kept apart from the mixin so that the mapping between :class:`geo.reports.ReportRecord` and
+Kept apart from the mixin so that the mapping between :class:`geo.reports.model.ReportRecord` and
 the ``reports`` table is in one place, shared by intake, updates and reassignment.
 """
 
@@ -32,10 +32,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
-from geo.crs import Crs
-from geo.levels import LEVELS
-from geo.records import AREA_SRID
-from geo.report_lifecycle import deadlines, due_for
+from geo.areas import LEVELS
+from geo.crs import AREA_SRID, Crs
 from geo.reports import (
     GeocodedAddress,
     NewReport,
@@ -44,8 +42,10 @@ from geo.reports import (
     ReportPolicy,
     ReportRecord,
     ReportStatus,
+    deadlines,
+    due_for,
 )
-from geo.schema import reports
+from geo.stores.schema import reports
 
 __all__ = [
     "AUTO_KEY_PREFIX",
@@ -319,7 +319,7 @@ def insert_one_audited(
     A single intake is latency-bound: ``BEGIN``, two ``INSERT`` and ``COMMIT`` are four round
     trips and four statements for the database to parse, and building a SQLAlchemy statement
     of 45 values costs more than sending it. Here one fixed statement
-    (``geo/sql/report_insert_one.sql``, prepared by psycopg after a few uses) writes both
+    (``geo/stores/sql/report_insert_one.sql``, prepared by psycopg after a few uses) writes both
     rows; run on an autocommit connection, the whole intake is one atomic statement.
     """
     params = dict(row, audit_at=at, audit_actor=actor, audit_key_id=key_id)
@@ -333,7 +333,7 @@ def insert_one_audited(
 
 @lru_cache(maxsize=1)
 def _insert_one_sql() -> str:
-    return files("geo").joinpath("sql/report_insert_one.sql").read_text(encoding="utf-8")
+    return files("geo.stores").joinpath("sql/report_insert_one.sql").read_text(encoding="utf-8")
 
 
 def insert_one_columns() -> list[str]:

@@ -8,7 +8,7 @@ answer; different: 409. A batch is one transaction, so it is stored whole or not
 
 Updates lock the report's row (``FOR UPDATE`` on PostGIS, the writer lock on SQLite), so
 two dispatchers moving one report cannot both succeed; each change bumps ``revision`` (the
-ETag), writes a :class:`~geo.reports.ReportEvent` and an audit entry in the same transaction.
+ETag), writes a :class:`~geo.reports.model.ReportEvent` and an audit entry in the same transaction.
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from geo.areas import Page
+from geo.areas import Level, level_of_code
+from geo.clock import utc_now
 from geo.errors import ConflictError, ForbiddenError, NotFoundError, VersionMismatchError
-from geo.levels import Level, level_of_code
-from geo.records import utc_now
-from geo.report_lifecycle import due_for, transition_changes
+from geo.paging import Page
 from geo.reports import (
     OPEN_STATUSES,
     IntakeResult,
@@ -39,9 +38,11 @@ from geo.reports import (
     ReportQuery,
     ReportRecord,
     ReportStatus,
+    due_for,
+    transition_changes,
 )
-from geo.schema import areas, report_events, reports
-from geo.stores.access import write_audit
+from geo.stores.audit import write_audit
+from geo.stores.report_moves import move_reports
 from geo.stores.report_rows import (
     epoch_seconds,
     insert_one_audited,
@@ -51,10 +52,10 @@ from geo.stores.report_rows import (
     report_values,
     twins,
 )
+from geo.stores.schema import areas, report_events, reports
 
 if TYPE_CHECKING:
-    from geo.records import Changeset
-    from geo.stores.editing import EditOutcome
+    from geo.areas import Changeset, EditOutcome
 
 __all__ = ["ReportMixin"]
 
@@ -401,6 +402,4 @@ class ReportMixin:
     # -- boundary edits ------------------------------------------------------------------------
     def _move_reports(self, conn: Connection, outcome: EditOutcome, changeset: Changeset) -> None:
         """Reassign open reports whose grid an edit changes (inside the edit's transaction)."""
-        from geo.stores.report_moves import move_reports
-
         move_reports(self, conn, outcome, changeset)

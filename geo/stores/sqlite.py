@@ -16,11 +16,11 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Select, select
 
-from geo.areas import AreaQuery, Bbox, Page
-from geo.levels import Level
-from geo.records import AreaRecord
-from geo.schema import areas
-from geo.stores.base import Store, area_from_row, valid_at
+from geo.areas import AreaQuery, AreaRecord, Bbox, Level
+from geo.paging import Page
+from geo.stores.area_rows import area_from_row, valid_at
+from geo.stores.base import Store
+from geo.stores.schema import areas
 
 __all__ = ["SqliteStore"]
 

@@ -18,8 +18,7 @@ from api.app import create_app
 from api.schemas import ErrorBody
 from api.settings import Settings
 from geo.access import Role
-from geo.levels import Level
-from geo.records import NewArea
+from geo.areas import Level, NewArea
 from geo.stores import Store
 
 # One district holding one street: the smallest city a report can be placed in.

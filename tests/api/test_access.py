@@ -12,8 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from api.app import create_app
 from geo.access import Role
-from geo.levels import Level
-from geo.records import NewArea
+from geo.areas import Level, NewArea
 from geo.stores import Store
 from tests.api.conftest import settings_for
 

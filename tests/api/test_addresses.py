@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from api.address_schemas import (
+from api.addresses.schemas import (
     AddressItem,
     AddressList,
     CompareResponse,

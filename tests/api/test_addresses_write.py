@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql
 
-from api.address_schemas import ImportResponse, NewAddressResponse
+from api.addresses.schemas import ImportResponse, NewAddressResponse
 from api.schemas import ErrorBody
 from geo.access import Role
 from geo.crs import wgs84_to_gcj02

@@ -16,10 +16,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.cli import app
+from api.cli.main import app
 from geo.access import Role
-from geo.levels import Level
-from geo.records import AreaRecord
+from geo.areas import AreaRecord, Level
 from geo.stores import Store
 from tests.api.conftest import settings_for
 from tests.conftest import fresh_store

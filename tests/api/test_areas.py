@@ -10,7 +10,7 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from api.schemas import AreaCollection, AreaFeature
+from api.areas.schemas import AreaCollection, AreaFeature
 from geo.stores import Store
 from tests.api.conftest import admin_client, assert_error, settings_for
 

@@ -11,8 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from geo.access import Role
-from geo.levels import Level
-from geo.records import NewArea
+from geo.areas import Level, NewArea
 from geo.stores import Store
 from tests.api.conftest import settings_for
 

@@ -10,7 +10,7 @@ import pytest
 import shapely
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.main import app
 from geo.stores import Store
 from tests import awkward
 

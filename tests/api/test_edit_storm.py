@@ -30,8 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 
 from geo.access import Role
-from geo.levels import Level
-from geo.records import NewArea
+from geo.areas import Level, NewArea
 from geo.stores import Store
 from tests.live_server import live_server
 

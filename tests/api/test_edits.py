@@ -12,8 +12,7 @@ from shapely.geometry import mapping
 
 from api.app import create_app
 from geo.access import Role
-from geo.levels import Level
-from geo.records import NewArea
+from geo.areas import Level, NewArea
 from geo.stores import Store
 from tests import awkward
 from tests.api.conftest import assert_error, settings_for

@@ -14,13 +14,14 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from api.locate_schemas import BatchCodes, BatchFull, LocateResult
+from api.locate import LocateResult
+from api.locate.schemas import BatchCodes, BatchFull
 from api.schemas import ErrorBody
 from geo.access import Role
+from geo.areas import LEVELS, Level, NewArea
+from geo.clock import utc_now
 from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
-from geo.levels import LEVELS, Level
-from geo.locator import Locator
-from geo.records import NewArea, utc_now
+from geo.locate import Locator
 from geo.stores import Store
 from tests.api.conftest import admin_client, settings_for
 

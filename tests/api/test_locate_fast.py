@@ -8,8 +8,8 @@ import numpy as np
 import orjson
 import pytest
 
-from api.locate_fast import CodeRows, points_span, read_points
-from api.locate_io import TooManyPointsError, parse_batch
+from api.locate.batch import TooManyPointsError, parse_batch
+from api.locate.fast import CodeRows, points_span, read_points
 from geo.errors import InvalidInputError
 
 

@@ -19,7 +19,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from api.app import OnemapApp
-from api.routers.locate import query
+from api.locate.router import query
 from geo.access import Role
 from geo.stores import Store
 

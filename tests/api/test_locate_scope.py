@@ -6,11 +6,11 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from api.locate_schemas import BatchCodes, BatchFull, LocateResult
+from api.locate import LocateResult
+from api.locate.schemas import BatchCodes, BatchFull
 from api.schemas import ErrorBody
 from geo.access import Role
-from geo.levels import Level
-from geo.records import AreaRecord
+from geo.areas import AreaRecord, Level
 from geo.stores import Store
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.report_schemas import Open311Request, Open311Service
+from api.open311.schemas import Open311Request, Open311Service
 from geo.access import Role
 from geo.stores import Store
 from tests.api.test_reports import http, key, leave_no_reports, places

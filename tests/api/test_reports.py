@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
-from api.report_schemas import BatchOut, ReportList, ReportOut
+from api.reports.schemas import BatchOut, ReportList, ReportOut
 from geo.access import Role
 from geo.crs import wgs84_to_gcj02
-from geo.schema import report_events, reports
 from geo.stores import Store
+from geo.stores.schema import report_events, reports
 from tests.api.conftest import assert_error
 
 FIELDS = {"areas": ["grid", "community"]}

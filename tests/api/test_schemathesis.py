@@ -27,8 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 
 from geo.access import Role
-from geo.levels import Level
-from geo.records import NewArea
+from geo.areas import Level, NewArea
 from geo.stores import open_store, sqlite_url
 from tests.live_server import live_server
 

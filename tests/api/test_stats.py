@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.report_schemas import StatsOut
+from api.stats.schemas import StatsOut
 from geo.access import Role
-from geo.records import utc_now
+from geo.clock import utc_now
 from geo.stores import Store
 from tests.api.test_reports import assert_error, gcj, http, key, leave_no_reports, places
 

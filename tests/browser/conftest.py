@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from api.map_settings import MapSettings
+from api.map import MapSettings
 from api.settings import Settings
 from geo.access import Role
 from geo.stores import Store

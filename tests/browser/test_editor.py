@@ -12,8 +12,7 @@ import pytest
 import shapely
 
 from geo.access import Role
-from geo.levels import Level
-from geo.records import NewArea
+from geo.areas import Level, NewArea
 from geo.stores import Store
 from tests.live_server import live_server
 

@@ -6,12 +6,11 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo.addresses import AddressQuery
+from geo.areas import Level, NewArea
 from geo.errors import ConflictError, InvalidInputError, NotFoundError
-from geo.geocode_service import GeocoderHolder
-from geo.levels import Level
-from geo.records import NewArea
-from geo.stores import Store
-from geo.stores.addresses import ADDRESS_COLUMNS, AddressQuery
+from geo.geocode import GeocoderHolder
+from geo.stores import ADDRESS_COLUMNS, Store
 from sample_data.city import SampleCity
 
 DISTRICT = NewArea("330402", Level.DISTRICT, "南湖区", shapely.box(120.70, 30.70, 120.80, 30.80))
@@ -138,8 +137,8 @@ def test_the_geocoder_follows_new_versions(empty_store: Store) -> None:
 def test_rederive_moves_addresses_to_their_new_area(empty_store: Store) -> None:
     from datetime import UTC, datetime
 
-    from geo.locator import Locator
-    from geo.records import AreaRecord
+    from geo.areas import AreaRecord
+    from geo.locate import Locator
 
     empty_store.add_areas([DISTRICT, STREET], author="seed", reason="seed")
     empty_store.add_address(row("A1", "中山路1号"), author="ed", reason="r")

@@ -6,11 +6,9 @@ import pandas as pd
 import shapely
 from sqlalchemy import select
 
-from geo.editing import plan_replace
-from geo.levels import Level
-from geo.records import NewArea
-from geo.schema import addresses
+from geo.areas import Level, NewArea, plan_replace
 from geo.stores import Store
+from geo.stores.schema import addresses
 
 X0, Y0 = 120.70, 30.70
 AREAS = [

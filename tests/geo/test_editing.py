@@ -10,7 +10,9 @@ import pytest
 import shapely
 from shapely.geometry import LineString
 
-from geo.editing import (
+from geo.areas import (
+    Level,
+    NewArea,
     plan_create,
     plan_merge,
     plan_move_boundary,
@@ -19,8 +21,6 @@ from geo.editing import (
     plan_split,
 )
 from geo.errors import ConflictError, TopologyError, VersionMismatchError
-from geo.levels import Level
-from geo.records import NewArea
 from geo.stores import Store
 from tests import awkward
 
@@ -77,7 +77,7 @@ def grid_of_address(store: Store, code: str, level: Level) -> str | None:
     with store.engine.connect() as conn:
         from sqlalchemy import select
 
-        from geo.schema import addresses
+        from geo.stores.schema import addresses
 
         return conn.execute(
             select(addresses.c[level.value]).where(addresses.c.code == code)

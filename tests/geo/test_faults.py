@@ -15,8 +15,7 @@ import pytest
 import shapely
 from shapely.geometry import mapping
 
-from geo.levels import Level
-from geo.records import NewArea
+from geo.areas import Level, NewArea
 from geo.stores import Store
 
 X0, Y0, SIDE = 120.70, 30.70, 0.1
@@ -103,7 +102,7 @@ def test_an_import_killed_while_writing_stores_nothing(empty_store: Store, tmp_p
 
 EDIT = """
 import sys
-from geo.editing import plan_merge
+from geo.areas.edit_plans import plan_merge
 from geo.stores import open_store
 store = open_store(sys.argv[1])
 a, b = store.get_area("330402007"), store.get_area("330402008")

@@ -9,8 +9,8 @@ import pyproj
 import pytest
 import shapely
 
+from geo.crs import area_m2, areas_m2, gk_crs, gk_zone, length_m, to_gk
 from geo.errors import InvalidInputError
-from geo.gauss_kruger import area_m2, areas_m2, gk_crs, gk_zone, length_m, to_gk
 
 GEOD = pyproj.Geod(ellps="GRS80")
 

@@ -18,12 +18,11 @@ import shapely
 
 from address_normalizer import AddressInputError
 from address_normalizer.synth import noisy_query
-from geo import geocode_pool
-from geo.geocode_pool import CHUNK, fork_available
-from geo.geocode_service import GeocoderHolder
-from geo.geocoding import PARALLEL_MIN, Geocoder
-from geo.levels import Level
-from geo.records import NewArea
+from geo.areas import Level, NewArea
+from geo.geocode import Geocoder, GeocoderHolder
+from geo.geocode import pool as geocode_pool
+from geo.geocode.geocoder import PARALLEL_MIN
+from geo.geocode.pool import CHUNK, fork_available
 from geo.stores import Store
 from sample_data.city import SampleCity
 
@@ -144,7 +143,7 @@ def test_helpers_leave_when_their_worker_is_killed(tmp_path) -> None:  # type: i
         """
         import multiprocessing, sys, time
         from address_normalizer import AddressIndex, StandardAddress
-        from geo.geocode_pool import GeocodePool
+        from geo.geocode.pool import GeocodePool
         index = AddressIndex([StandardAddress("1", "南湖区解放街道中山路12号")], calibrate=0)
         pool = GeocodePool(index, 2)
         print(*[p.pid for p in multiprocessing.active_children()], flush=True)

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from address_normalizer.synth import noisy_query
-from geo.geocode_reverse import NearestIndex, haversine_m
-from geo.geocoding import Geocoder
+from geo.geocode import Geocoder
+from geo.geocode.reverse import NearestIndex, haversine_m
 from sample_data.city import SampleCity
 
 

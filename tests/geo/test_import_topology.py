@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 import shapely
 
+from geo.areas import Level, NewArea
 from geo.errors import RejectedRecordsError
-from geo.levels import Level
-from geo.records import NewArea
 from geo.stores import Store
 
 STREET = "330402007"  # 建设街道 of the demo city

@@ -16,10 +16,9 @@ import shapely
 from shapely.geometry import MultiPoint
 from shapely.geometry.base import BaseGeometry
 
-from geo.levels import LEVELS, Level
-from geo.locator import Locator
-from geo.locator_exact import orient
-from geo.records import AreaRecord
+from geo.areas import LEVELS, AreaRecord, Level
+from geo.locate import Locator
+from geo.locate.exact import orient
 from tests import awkward
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

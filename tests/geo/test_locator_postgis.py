@@ -16,9 +16,9 @@ import pytest
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo.areas import LEVELS, Level
 from geo.crs import bd09_to_wgs84, gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
-from geo.levels import LEVELS, Level
-from geo.locator import Locator
+from geo.locate import Locator
 from geo.stores import Store
 
 N_RANDOM = 100_000

@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
+from geo.areas import AreaRecord
 from geo.errors import StoreUnavailableError
-from geo.locator import Locator
-from geo.locator_service import LocatorHolder, LocatorNotReadyError
-from geo.records import AreaRecord
+from geo.locate import Locator, LocatorHolder, LocatorNotReadyError
 
 
 class FakeStore:

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from geo.crs import Crs
 from geo.errors import InvalidInputError
-from geo.report_intake import parse_batch, parse_report, request_hash
-from geo.reports import PointInput, ReportPolicy
+from geo.reports import PointInput, ReportPolicy, parse_batch, parse_report, request_hash
 
 POLICY = ReportPolicy()
 GOOD = {"source": "12345", "address": "上海路165号", "point": {"lon": 120.7, "lat": 30.7}}

@@ -8,16 +8,20 @@ from typing import Any
 import numpy as np
 import pytest
 
+from geo.areas import AreaLabel, AreaRecord, Level
 from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 from geo.errors import InvalidInputError
-from geo.geocoding import GeocodeResult, Match
-from geo.levels import Level
-from geo.locator import Locator
-from geo.records import AreaRecord
-from geo.report_intake import parse_report
-from geo.report_location import LocationPipeline
-from geo.reports import Flag, Method, Placement, ReportPolicy, ReportStatus
-from geo.stores.addresses import AreaLabel
+from geo.geocode import GeocodeResult, Match
+from geo.locate import Locator
+from geo.reports import (
+    Flag,
+    LocationPipeline,
+    Method,
+    Placement,
+    ReportPolicy,
+    ReportStatus,
+    parse_report,
+)
 from tests.geo.test_report_store import GAP, GRID_A, GRID_B, IN_A, NEAR_EDGE, SEED, X0, Y0
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.main import app
 from geo.crs import wgs84_to_gcj02
 from geo.regeocode import RESULT_COLUMNS, RegeocodeOptions, regeocode
 from geo.stores import Store, open_store, sqlite_url

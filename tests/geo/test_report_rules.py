@@ -9,11 +9,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from geo.areas import LEVELS
 from geo.errors import ConflictError
-from geo.levels import LEVELS
-from geo.report_lifecycle import ACTIONS, deadlines, due_for, transition_changes
-from geo.report_privacy import mask_contact, mask_text
-from geo.reports import ReportPolicy, ReportRecord, ReportStatus
+from geo.reports import (
+    ACTIONS,
+    ReportPolicy,
+    ReportRecord,
+    ReportStatus,
+    deadlines,
+    due_for,
+    mask_contact,
+    mask_text,
+    transition_changes,
+)
 
 S = ReportStatus
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from geo.levels import Level
-from geo.records import utc_now
-from geo.report_stats import STATUSES, AreaStats, ReportStatsHolder, StatsIndex
-from geo.reports import ReportStatus
+from geo.areas import Level
+from geo.clock import utc_now
+from geo.reports import AreaStats, ReportStatsHolder, ReportStatus, StatsIndex
+from geo.reports.stats import STATUSES
 from geo.stores import Store
 from tests.geo.test_report_store import GRID_A, GRID_B, IN_A, report, store, submit
 

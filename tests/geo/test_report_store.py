@@ -11,16 +11,22 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from geo.editing import plan_move_boundary
+from geo.areas import Level, NewArea, plan_move_boundary
+from geo.clock import utc_now
 from geo.errors import ConflictError, ForbiddenError, VersionMismatchError
-from geo.levels import Level
-from geo.locator import Locator
-from geo.records import NewArea, utc_now
-from geo.report_intake import parse_batch, parse_report
-from geo.report_location import LocationPipeline
-from geo.reports import Flag, NewReport, ReportPolicy, ReportQuery, ReportStatus
-from geo.schema import reports
+from geo.locate import Locator
+from geo.reports import (
+    Flag,
+    LocationPipeline,
+    NewReport,
+    ReportPolicy,
+    ReportQuery,
+    ReportStatus,
+    parse_batch,
+    parse_report,
+)
 from geo.stores import Store
+from geo.stores.schema import reports
 
 X0, Y0 = 120.70, 30.70
 GRID_A, GRID_B, GAP = "330402007001001", "330402007001002", "330402007002"

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from geo.retry_log import RetryLog
+from geo.refresh import RetryLog
 
 
 def test_an_outage_logs_one_traceback_reminders_and_the_recovery(

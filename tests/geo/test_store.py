@@ -9,12 +9,10 @@ import shapely
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from geo.areas import AreaQuery, Bbox
+from geo.areas import AreaQuery, Bbox, Level, NewArea, Team
 from geo.errors import InvalidInputError, NotFoundError, RejectedRecordsError
-from geo.levels import Level
-from geo.records import NewArea, Team
-from geo.schema import metadata
 from geo.stores import Store
+from geo.stores.schema import metadata
 from tests import awkward
 
 DISTRICT = NewArea("330402", Level.DISTRICT, "南湖区", shapely.box(120.70, 30.70, 120.80, 30.80))

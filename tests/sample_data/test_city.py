@@ -21,8 +21,7 @@ import shapely
 import shapely.geometry
 from pyproj import Transformer
 
-from geo.levels import CODE_LENGTH, GridKind, Level, validate_code
-from geo.records import NewArea
+from geo.areas import CODE_LENGTH, GridKind, Level, NewArea, validate_code
 from sample_data import ADDRESS_COLUMNS, DEMO_DISTRICT, SampleCity, build_city
 
 SEED = 2024

@@ -20,11 +20,10 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from api.app import create_app
-from api.map_settings import MapSettings
+from api.map import MapSettings
 from api.settings import Settings
 from geo.access import Role
-from geo.levels import Level
-from geo.records import NewArea
+from geo.areas import Level, NewArea
 from geo.stores import Store
 
 X0, Y0 = 120.70, 30.70

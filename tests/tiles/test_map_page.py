@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from api.map_page import ASSETS
-from api.map_settings import MapSettings
-from api.routers.map import COOKIE, STATIC_DIR
+from api.map import MapSettings
+from api.map.page import ASSETS
+from api.map.router import COOKIE, STATIC_DIR
 from geo.stores import Store
 from tests.tiles.conftest import client_for
 

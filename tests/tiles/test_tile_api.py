@@ -136,7 +136,7 @@ def test_addresses_show_one_point_per_building(small_client: TestClient) -> None
 def test_the_shortcut_answers_current_tiles_exactly_like_the_route(
     small_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import api.tile_shortcut as shortcut
+    import api.tiles.shortcut as shortcut
 
     served: list[bool] = []
     answer_here = shortcut._answer

@@ -8,8 +8,7 @@ import numpy as np
 import shapely
 from fastapi.testclient import TestClient
 
-from geo.editing import plan_move_boundary
-from geo.levels import Level
+from geo.areas import Level, plan_move_boundary
 from geo.stores import Store
 from tests.tiles.conftest import NORTH, SOUTH, X0, Y0, decode
 from tiles import LAYERS, LonLatBox, Tile, TileService

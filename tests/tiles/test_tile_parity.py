@@ -11,7 +11,7 @@ import pytest
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo.levels import Level
+from geo.areas import Level
 from geo.stores import Store
 from tests.tiles.conftest import decode, properties
 from tiles.embedded import EmbeddedRenderer, search_box

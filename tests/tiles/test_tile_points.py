@@ -8,9 +8,9 @@ import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
-from geo.records import utc_now
-from geo.schema import reports
+from geo.clock import utc_now
 from geo.stores import Store
+from geo.stores.schema import reports
 from tests.tiles.conftest import X0, Y0, properties
 from tiles import LonLatBox, PointFeature, PointQuery, ReportsTable, Tile
 from tiles.tms import tiles_covering

@@ -1,0 +1,5 @@
+"""The ``onemap`` command line: demo, serve, imports, exports, keys, reports."""
+
+from api.cli.main import main
+
+__all__ = ["main"]

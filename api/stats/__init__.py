@@ -1,0 +1,1 @@
+"""Per-area report statistics (counts, overdue, closure rate) for the leaders' view."""

@@ -1,0 +1,1 @@
+"""Vector tiles and TileJSON over HTTP, with the shortcut that answers cached tiles first."""
