@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from .gazetteer import Gazetteer
 from .normalize import normalize_cleaned, normalize_split
-from .tagger import admin_prefix
+from .tagging import admin_prefix
 from .text import clean
 
 __all__ = ["KeyMaker", "admin_cut", "detail_of", "split_admin", "split_tail"]

@@ -7,7 +7,7 @@ import re
 from .errors import check_text
 from .gazetteer import Gazetteer, national
 from .numerals import convert_numbered
-from .tagger import Span, admin_prefix
+from .tagging import Span, admin_prefix
 from .text import clean
 
 # Synonyms, applied after numerals became digits so that each rule needs one spelling.
@@ -63,7 +63,7 @@ def normalize_cleaned(
 ) -> str:
     """:func:`normalize` for text that :func:`~address_normalizer.text.clean` already folded.
 
-    ``prefix`` is :func:`~address_normalizer.tagger.admin_prefix` of ``cleaned`` without its
+    ``prefix`` is :func:`~address_normalizer.tagging.admin_prefix` of ``cleaned`` without its
     country head (中国), when the caller already has it: :func:`~address_normalizer.parse`
     gets it from the tagger's first pass, and looking the names up twice was a fifth of a
     parse. The prefix is read before numerals and synonyms are rewritten, as the tagger

@@ -10,7 +10,7 @@ from .errors import check_text
 from .gazetteer import Gazetteer, national
 from .lexicon import BRACKET_CLOSE, BRACKET_OPEN
 from .normalize import normalize_cleaned
-from .tagger import tag_with_prefix
+from .tagging import tag_with_prefix
 from .text import clean
 
 LABELS = (

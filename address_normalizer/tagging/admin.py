@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from .gazetteer import RANK, Gazetteer
-from .lexicon import RING_HEAD, SUFFIX
-from .tag_state import TagState
+from ..gazetteer import RANK, Gazetteer
+from ..lexicon import RING_HEAD, SUFFIX
+from .state import TagState
 
 _NAME_TAIL = frozenset("村路街巷弄道桥")
 _LEVEL_WORDS = (

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import re
 
-from .gazetteer import Gazetteer
-from .lexicon import BRANCH_END, GATE
-from .tag_state import Span, TagState
+from ..gazetteer import Gazetteer
+from ..lexicon import BRANCH_END, GATE
+from .state import Span, TagState
 
 # What a bracket holds that needs a rule of its own; anything else is parsed as address text.
 _STATUS = re.compile(

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import NUMERAL, ROAD_TAIL
-from .tag_state import TagState
+from ..lexicon import NUMERAL, ROAD_TAIL
+from .state import TagState
 
 # Labels after which a numbered part (0层, 0区) belongs to the POI named before it.
 _PART_AFTER = frozenset(("poi", "subpoi", "houseno", "floorno", "cellno", "roadno", "assist"))

@@ -1,28 +1,28 @@
 """Rule tagger: cleaned address text → labelled spans.
 
 Three passes, each cheap: (1) administrative names at the front, by longest match in the
-gazetteer with the hierarchy checked (:mod:`.tag_admin`); (2) numbered parts (号, 幢, 单元,
-层 …) found by one regex and labelled by what precedes them (:mod:`.tag_numbered`); (3) the
+gazetteer with the hierarchy checked (:mod:`.admin`); (2) numbered parts (号, 幢, 单元,
+层 …) found by one regex and labelled by what precedes them (:mod:`.numbered`); (3) the
 named chunks between numbered parts split at typed suffixes (路, 村, 开发区, 大厦 …)
-(:mod:`.tag_chunks`), each piece labelled by what was named before it
-(:mod:`.tag_pieces`). Passes 2 and 3 run interleaved, left to right, on one shared state
-(:mod:`.tag_state`), and labels that depend on both neighbours settle once the whole address
-is labelled (:mod:`.tag_settle`); this module runs them in that order. Brackets the caller
+(:mod:`.chunks`), each piece labelled by what was named before it
+(:mod:`.pieces`). Passes 2 and 3 run interleaved, left to right, on one shared state
+(:mod:`.state`), and labels that depend on both neighbours settle once the whole address
+is labelled (:mod:`.settle`); this module runs them in that order. Brackets the caller
 wrote cut the address into runs that the passes label one after the other, each bracketed
-aside as what it holds (:mod:`.tag_asides`). Rules rather than a learned model keep the
+aside as what it holds (:mod:`.asides`). Rules rather than a learned model keep the
 behaviour explainable and avoid shipping weights trained on third-party data.
 """
 
 from __future__ import annotations
 
-from .gazetteer import Gazetteer
-from .lexicon import NOISE_HEAD, NOISE_TAIL, NOISE_TAIL_END, NOTE, NUMBERED
-from .tag_admin import admin_chain
-from .tag_asides import aside, cut, in_legal_name, runs
-from .tag_chunks import split_chunk
-from .tag_numbered import in_name, label_numbered
-from .tag_settle import settle
-from .tag_state import Span, TagState
+from ..gazetteer import Gazetteer
+from ..lexicon import NOISE_HEAD, NOISE_TAIL, NOISE_TAIL_END, NOTE, NUMBERED
+from .admin import admin_chain
+from .asides import aside, cut, in_legal_name, runs
+from .chunks import split_chunk
+from .numbered import in_name, label_numbered
+from .settle import settle
+from .state import Span, TagState
 
 __all__ = ["Span", "admin_prefix", "tag", "tag_with_prefix"]
 
@@ -61,7 +61,7 @@ def tag_with_prefix(
         no name runs across one.
     asides : tuple of (start, end), optional
         Ranges of ``text`` the caller wrote in brackets, sorted and disjoint: no part runs
-        across a bracket, and each aside is labelled as what it holds (:mod:`.tag_asides`).
+        across a bracket, and each aside is labelled as what it holds (:mod:`.asides`).
 
     Returns
     -------

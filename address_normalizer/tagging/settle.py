@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .tag_state import Span, TagState
+from .state import Span, TagState
 
 _VILLAGE_BEFORE = frozenset(("city", "district", "town", "community", "devzone"))
 _VILLAGE_AFTER = frozenset(("houseno", "roadno", "road", "village_group"))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .gazetteer import Gazetteer
-from .lexicon import (
+from ..gazetteer import Gazetteer
+from ..lexicon import (
     ASSIST_INNER,
     CONNECTIVE,
     DEVZONE_TAIL,
@@ -23,9 +23,9 @@ from .lexicon import (
     SECTION,
     SUFFIX,
 )
-from .tag_admin import LEVEL_CHAR, admin_chain, chain_inside, second_chain
-from .tag_pieces import label_piece
-from .tag_state import PLACE, TagState
+from .admin import LEVEL_CHAR, admin_chain, chain_inside, second_chain
+from .pieces import label_piece
+from .state import PLACE, TagState
 
 _SINGLE_POI_SUFFIX_MIN_BODY = 2
 _MERGE_INTO = frozenset((("community", "community"), ("town", "road"), ("town", "town")))

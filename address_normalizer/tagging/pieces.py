@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import (
+from ..lexicon import (
     ASSIST,
     ASSIST_HEAD,
     ASSIST_TAIL,
@@ -23,8 +23,8 @@ from .lexicon import (
     SUBPOI_INNER,
     SUBPOI_TAIL,
 )
-from .tag_admin import LEVEL_CHAR
-from .tag_state import TagState
+from .admin import LEVEL_CHAR
+from .state import TagState
 
 _ASSIST_WORDS = frozenset(ASSIST)
 _ROAD_INFIX = frozenset("东西南北中一二三四五六七八九十0123456789横直外内环")
