@@ -1,1 +1,1 @@
-"""The HTTP and command-line face of onemap: FastAPI app, routers, settings, CLI."""
+"""The HTTP and command-line face of onemap: the app, one package per capability, the CLI."""

@@ -17,7 +17,7 @@ from api.app import create_app
 from geo.access import Role
 from geo.stores import Store
 from tests.api.conftest import settings_for
-from tests.api.test_edits import SEED
+from tests.api.editing.test_edits import SEED
 from tests.live_server import live_server
 
 X0, Y0 = 120.70, 30.70

@@ -14,7 +14,7 @@ from api.areas.schemas import AreaCollection, AreaFeature
 from geo.stores import Store
 from tests.api.conftest import admin_client, assert_error, settings_for
 
-SOURCES = Path(__file__).parents[2] / "sample_data" / "jiaxing"
+SOURCES = Path(__file__).parents[3] / "sample_data" / "jiaxing"
 
 
 def real_districts() -> dict[str, str]:

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from api.open311.schemas import Open311Request, Open311Service
 from geo.access import Role
 from geo.stores import Store
-from tests.api.test_reports import http, key, leave_no_reports, places
+from tests.api.reports.test_reports import http, key, leave_no_reports, places
 
 __all__ = ["http", "leave_no_reports", "places"]  # fixtures shared with the report tests
 

@@ -22,7 +22,7 @@ from geo.reports import (
     ReportStatus,
     parse_report,
 )
-from tests.geo.test_report_store import GAP, GRID_A, GRID_B, IN_A, NEAR_EDGE, SEED, X0, Y0
+from tests.geo.stores.test_report_store import GAP, GRID_A, GRID_B, IN_A, NEAR_EDGE, SEED, X0, Y0
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 POLICY = ReportPolicy()

@@ -12,7 +12,7 @@ from api.stats.schemas import StatsOut
 from geo.access import Role
 from geo.clock import utc_now
 from geo.stores import Store
-from tests.api.test_reports import assert_error, gcj, http, key, leave_no_reports, places
+from tests.api.reports.test_reports import assert_error, gcj, http, key, leave_no_reports, places
 
 __all__ = ["http", "leave_no_reports", "places"]  # fixtures shared with the report tests
 

@@ -133,7 +133,7 @@ def test_an_edit_killed_half_way_changes_nothing(empty_store: Store, tmp_path: P
     empty_store.add_areas(areas, author="seed", reason="seed")
     script = tmp_path / "edit.py"
     script.write_text(EDIT, "utf-8")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[3])}
     before = snapshot(empty_store)
     kill_while_writing([sys.executable, str(script), empty_store.url], env, empty_store)
     assert snapshot(empty_store) == before

@@ -12,7 +12,7 @@ from geo.clock import utc_now
 from geo.reports import AreaStats, ReportStatsHolder, ReportStatus, StatsIndex
 from geo.reports.stats import STATUSES
 from geo.stores import Store
-from tests.geo.test_report_store import GRID_A, GRID_B, IN_A, report, store, submit
+from tests.geo.stores.test_report_store import GRID_A, GRID_B, IN_A, report, store, submit
 
 __all__ = ["store"]  # the fixture, used by the store test below
 H = 3600.0

@@ -14,7 +14,7 @@ from api.cli.main import app
 from geo.crs import wgs84_to_gcj02
 from geo.regeocode import RESULT_COLUMNS, RegeocodeOptions, regeocode
 from geo.stores import Store, open_store, sqlite_url
-from tests.geo.test_report_store import GAP, GRID_A, GRID_B, SEED, X0, Y0
+from tests.geo.stores.test_report_store import GAP, GRID_A, GRID_B, SEED, X0, Y0
 
 
 @pytest.fixture(scope="module")
