@@ -28,6 +28,7 @@ from .errors import check_text
 from .gazetteer import Gazetteer
 
 Relation = Literal["exact", "partial", "none"]
+Kind = Literal["same", "inside", "same_compound", "same_road", "nearby", ""]
 
 # Thresholds on the whole-text similarity (rapidfuzz ratio in [0, 1]), chosen on the CCKS
 # 2021 matching validation fold (allowed for rules; no weights are trained on it).
@@ -54,10 +55,17 @@ class Comparison:
         ``none``: otherwise.
     score : float
         Similarity in [0, 1]; ``exact`` pairs score higher than ``partial`` ones.
+    kind : {"same", "inside", "same_compound", "same_road", "nearby", ""}
+        What kind of relation: ``same`` for ``exact``; for ``partial``, ``inside`` (one place
+        lies inside the other's building or door: a shop, a room, a floor), ``same_compound``
+        (another or no building of the same compound or village), ``same_road`` (another or
+        no door on the same road) or ``nearby`` (beside it, across the street, a gate of it,
+        or texts this alike with nothing to tie them); ``""`` for ``none``.
     """
 
     relation: Relation
     score: float
+    kind: Kind = ""
 
 
 def compare(a: str, b: str, *, gazetteer: Gazetteer | None = None) -> Comparison:
@@ -128,9 +136,16 @@ def _relate(sa: Side, sb: Side) -> Comparison:
         # neighbour, is related to it but is not it.
         if not beside and _ends_alike(sa, sb) and sa.final_inner == sb.final_inner:
             return Comparison(
-                "exact", round(0.7 + 0.3 * (max(whole, 0.9) if same_places else whole), 4)
-            )
-        return Comparison("partial", round(0.5 + 0.19 * whole, 4))
+                "exact", round(0.7 + 0.3 * (max(whole, 0.9) if same_places else whole), 4),
+                "same",
+            )  # fmt: skip
+        if beside:
+            kind: Kind = "nearby"
+        elif house == "same" or (house == "" and door == "same"):
+            kind = "inside"  # the same building or door, one side naming a place in it
+        else:
+            kind = "same_compound"
+        return Comparison("partial", round(0.5 + 0.19 * whole, 4), kind)
     if (
         not gate
         and not admin_conflict
@@ -143,18 +158,24 @@ def _relate(sa: Side, sb: Side) -> Comparison:
     ):
         # The same named place in the same area or on the same road, written differently.
         if beside:
-            return Comparison("partial", round(0.5 + 0.19 * whole, 4))
-        return Comparison("exact", round(0.7 + 0.3 * whole, 4))
+            return Comparison("partial", round(0.5 + 0.19 * whole, 4), "nearby")
+        return Comparison("exact", round(0.7 + 0.3 * whole, 4), "same")
     if road_conflict and house == "" and sa.chain and sa.chain == sb.chain:
         # One name on two roads and no building to tie them: two places (two branches of a
         # chain, two compounds with a common name).
         return Comparison("none", round(0.49 * whole, 4))
     within = bool(sa.chain and sb.chain) and (sa.chain in sb.chain or sb.chain in sa.chain)
     if not admin_conflict and (shared_road or named or whole >= NEAR_TEXT or (gate and within)):
-        return Comparison("partial", round(0.5 + 0.19 * whole, 4))
+        if gate or beside:
+            kind = "nearby"
+        elif named:
+            kind = "same_compound"
+        else:
+            kind = "same_road" if shared_road else "nearby"
+        return Comparison("partial", round(0.5 + 0.19 * whole, 4), kind)
     if not admin_conflict and not road_conflict and sa.areas and sb.areas and _same_final(sa, sb):
         # The same place name in areas that agree, details apart: related.
-        return Comparison("partial", round(0.5 + 0.19 * whole, 4))
+        return Comparison("partial", round(0.5 + 0.19 * whole, 4), "same_compound")
     return Comparison("none", round(0.49 * whole, 4))
 
 

@@ -25,9 +25,11 @@ __all__ = ["KeyMaker", "admin_cut", "detail_of", "split_admin", "split_tail"]
 
 _RAW_TAIL = re.compile(
     r"(?:[0-9０-９A-Za-zＡ-Ｚａ-ｚ零〇一二三四五六七八九十百两-]+"
-    r"(?:号楼|幢|栋|座|单元|室|层|楼|房|户|F))+[0-9０-９]*$"
+    r"(?:号楼|幢|栋|座|单元|室|层|楼|房|户|F))+"
+    r"(?:[A-Za-zＡ-Ｚａ-ｚ]?[0-9０-９]+[A-Za-zＡ-Ｚａ-ｚ]?)?$"
 )
 _EMPTY = Gazetteer()
+_BARE_ROOM = re.compile(r"(?:单元|幢)[A-Z]?[0-9]+[A-Z]?$")
 # Levels cut off into the admin part. The community stays in the local part: for a village
 # house (联丰村5组12号) it is what tells one 5组12号 from the hundreds of others.
 _ADMIN_LABELS = ("district", "town", "street")
@@ -57,7 +59,8 @@ def detail_of(raw_tail: str) -> str:
     if not raw_tail:
         return ""
     text = normalize_cleaned(clean(raw_tail)[0], _EMPTY)
-    m = re.search(r"单元([0-9]+)$", text)
+    # A number after a unit or building without its marker is a room (2单元102, 251栋201).
+    m = _BARE_ROOM.search(text)
     return text + "室" if m else text
 
 
