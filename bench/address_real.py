@@ -26,7 +26,10 @@ from address_normalizer import AddressIndex, StandardAddress, compare, contradic
 
 Span = tuple[str, int, int]
 _UNSCORED = frozenset(("country", "person", "redundant", "otherinfo"))
-_RENAMED = {"subroad": "road", "subRoad": "road", "subroadno": "roadno", "devZone": "devzone"}
+_RENAMED = {
+    "subroad": "road", "subRoad": "road", "subroadno": "roadno", "subRoadno": "roadno",
+    "devZone": "devzone",
+}  # fmt: skip
 _JUNCTION = re.compile(r".*(?:交叉口|路口|交汇处|交界处|十字|丁字|口)$")
 _DISTANCE = re.compile(r"[0-9零〇一二三四五六七八九十百千两]+(?:米|公里|千米)")
 _CONNECTIVE = frozenset("与和跟及")

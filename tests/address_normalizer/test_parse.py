@@ -468,3 +468,33 @@ def test_ring_roads_are_one_road(text: str, expected: list[tuple[str, str]]) -> 
 )  # fmt: skip
 def test_road_sections_belong_to_the_road(text: str, expected: list[tuple[str, str]]) -> None:
     assert labels(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "tail"),
+    [
+        # A dashed number closing the address: building, unit and room, dashes no part.
+        ("滨江区丽水雅苑47-6-746", [("poi", "丽水雅苑"), ("houseno", "47"), ("cellno", "6"),
+                                    ("roomno", "746")]),
+        ("兰江街道锦华豪庭7-662室", [("poi", "锦华豪庭"), ("houseno", "7"), ("roomno", "662室")]),
+        ("锦华豪庭3幢2-502", [("houseno", "3幢"), ("cellno", "2"), ("roomno", "502")]),
+        # A bare room number after a named place, or after a building.
+        ("江东区海运中心7318", [("district", "江东区"), ("poi", "海运中心"), ("roomno", "7318")]),
+        ("福田区福莲汇2213", [("poi", "福莲汇"), ("roomno", "2213")]),
+        ("桃源居5幢9单元3164号", [("houseno", "5幢"), ("cellno", "9单元"), ("roomno", "3164号")]),
+        ("悦湖嘉园7栋1301", [("poi", "悦湖嘉园"), ("houseno", "7栋"), ("roomno", "1301")]),
+        # Letting words name no place.
+        ("宝安区绘猫路38号整套", [("road", "绘猫路"), ("roadno", "38号")]),
+        ("宝安区北环路24栋整栋", [("road", "北环路"), ("houseno", "24栋")]),
+    ],
+)  # fmt: skip
+def test_rooms_and_suffixes(text: str, tail: list[tuple[str, str]]) -> None:
+    assert labels(text)[-len(tail) :] == tail
+
+
+def test_lane_numerals_compare_equal() -> None:
+    from address_normalizer import compare, normalize
+
+    assert normalize("莲塘村二巷1号") == normalize("莲塘村2巷1号")
+    assert normalize("弓村十一巷5号") == normalize("弓村11巷5号")
+    assert compare("水斗坑3巷7号", "水斗坑三巷7号").relation == "exact"
