@@ -35,6 +35,7 @@ def _dashed(text: str, start: int, end: int, prev: str, state: TagState) -> bool
     47-6-746, 万达豪庭7-662室; after a building, 3-502 is unit and room); the dashes are
     no part. Returns False when the parts do not read so."""
     parts = [(m.start(), m.end()) for m in _PART.finditer(text, start, end)]
+    labels: tuple[str, ...]
     if prev == "houseno":
         labels = ("cellno", "roomno")
     else:
