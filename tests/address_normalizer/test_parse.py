@@ -498,3 +498,21 @@ def test_lane_numerals_compare_equal() -> None:
     assert normalize("莲塘村二巷1号") == normalize("莲塘村2巷1号")
     assert normalize("弓村十一巷5号") == normalize("弓村11巷5号")
     assert compare("水斗坑3巷7号", "水斗坑三巷7号").relation == "exact"
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # A short division name opening the text before a road whose own name would be one
+        # character heads the road's name; with a division before it, it stays a division.
+        ("马安山四路", [("road", "马安山四路")]),
+        ("谭家岭东路18号", [("road", "谭家岭东路"), ("roadno", "18号")]),
+        ("黄龙塘东二巷", [("road", "黄龙塘东二巷")]),
+        ("东路桥大道", [("road", "东路桥大道")]),
+        ("郑巷北路3号", [("road", "郑巷北路"), ("roadno", "3号")]),
+        ("西湖区文一路3号", [("district", "西湖区"), ("road", "文一路"), ("roadno", "3号")]),
+        ("永新街一巷5号", [("road", "永新街"), ("road", "一巷"), ("roadno", "5号")]),
+    ],
+)
+def test_road_names_holding_division_like_words(text: str, want: list[tuple[str, str]]) -> None:
+    assert labels(text) == want
