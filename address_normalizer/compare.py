@@ -17,6 +17,7 @@ from it ships):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -160,6 +161,9 @@ def _relate(sa: Side, sb: Side) -> Comparison:
         if beside:
             return Comparison("partial", round(0.5 + 0.19 * whole, 4), "nearby")
         return Comparison("exact", round(0.7 + 0.3 * whole, 4), "same")
+    if not admin_conflict and not gate and not beside and _inside(sa, sb):
+        # 鹤洲路43号809 and 鹤洲路43号: one names a room, floor or unit of the other.
+        return Comparison("partial", round(0.5 + 0.19 * max(whole, 0.9), 4), "inside")
     if road_conflict and house == "" and sa.chain and sa.chain == sb.chain:
         # One name on two roads and no building to tie them: two places (two branches of a
         # chain, two compounds with a common name).
@@ -177,6 +181,52 @@ def _relate(sa: Side, sb: Side) -> Comparison:
         # The same place name in areas that agree, details apart: related.
         return Comparison("partial", round(0.5 + 0.19 * whole, 4), "same_compound")
     return Comparison("none", round(0.49 * whole, 4))
+
+
+_DEEPER = frozenset(("cellno", "floorno", "roomno", "detail"))
+_NUMBERED = frozenset(("roadno", "houseno"))
+_DIGITS = re.compile(r"[0-9A-Z]+(?:-[0-9A-Z]+)*")
+# Room numbers people glue to a door number (三巷15103: door 15, room 103), floor first.
+_GLUED_ROOM = re.compile(r"[1-9][0-9]{2,3}")
+
+
+def _inside(sa: Side, sb: Side) -> bool:
+    """One address is the other plus a unit, floor or room (or a room glued to its door
+    number), and neither names a place the other lacks."""
+    core_a, deep_a = _split(sa)
+    core_b, deep_b = _split(sb)
+    if not (core_a and core_b) or (deep_a and deep_b):
+        return False
+    if deep_a or deep_b:
+        inner, outer = (core_a, core_b) if deep_a else (core_b, core_a)
+        return inner == outer or _glued(inner, outer)
+    return _glued(core_a, core_b) or _glued(core_b, core_a)
+
+
+def _glued(inner: list[tuple[str, str]], outer: list[tuple[str, str]]) -> bool:
+    """``inner`` is ``outer`` with a room glued to its last door or building number."""
+    if len(inner) != len(outer) or inner[:-1] != outer[:-1]:
+        return False
+    (label, x), (label_y, y) = inner[-1], outer[-1]
+    return (
+        label == label_y
+        and label in _NUMBERED
+        and x.startswith(y)
+        and bool(_GLUED_ROOM.fullmatch(x, len(y)))
+    )
+
+
+def _split(side: Side) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The parts of an address down to its building or door, and those below (unit, floor,
+    room); communities are left out (a register writes them, people mostly do not)."""
+    core, deep = [], []
+    for label, value in side.places:
+        if label in _DEEPER:
+            deep.append((label, value))
+        elif label != "community":
+            m = _DIGITS.search(value) if label in _NUMBERED else None
+            core.append((label, m.group(0) if m else value))
+    return core, deep
 
 
 def _ends_alike(sa: Side, sb: Side) -> bool:

@@ -146,9 +146,7 @@ NOISE_TAIL = re.compile(
 NOISE_TAIL_END = frozenset("联系话件收谢转理生姐士师傅某")
 # Letting words after a door, building or room: the whole flat, floor or building (整套,
 # 整栋, 全层), or which part of it (一层 stays: it is a floor). They name no place.
-WHOLE = re.compile(
-    "(?<=[0-9A-Za-z号幢栋座楼层室户])(?:整套|整栋|整幢|整层|整间|整户|全套|全栋|全层|整租|合租)$"
-)
+WHOLE = re.compile("(?<=..)(?:整套|整栋|整幢|整层|整间|整户|全套|全栋|全层|整租|合租)$")
 WHOLE_END = frozenset("套栋幢层间户租")
 NOISE_HEAD = re.compile(r"^(?:中国|中华人民共和国)")
 # Words that start a note to the courier or caller (到了打电话, 放门口, 送到楼下); the note

@@ -25,6 +25,8 @@ _UNIT_AFTER_NUMBER = frozenset("班档信标仓库厂车柜号")
 _DASHED_AFTER = frozenset(("poi", "subpoi", "community", "houseno", "devzone"))
 _ROOM_AFTER = frozenset(("poi", "subpoi", "devzone"))
 _ROAD_END = frozenset("路街道巷弄")
+# 鹤洲路43号809: a bare number after a door number closing the address is a room too.
+_ROOM_AFTER_ANY = _ROOM_AFTER | {"roadno"}
 _ROOM_NUMBER = re.compile("[A-Z]?[0-9]{3,5}[A-Z]?")
 # The parts of a dashed number; a trailing 室 or 号 stays with the room.
 _PART = re.compile("[0-9A-Z]+(?:室|号)?")
@@ -120,7 +122,7 @@ def label_numbered(
         if at_end and prev in _DASHED_AFTER and _dashed(text, start, end, prev, state):
             return
         label = "detail"
-    elif at_end and prev in _ROOM_AFTER and _ROOM_NUMBER.fullmatch(text, start, end):
+    elif at_end and prev in _ROOM_AFTER_ANY and _ROOM_NUMBER.fullmatch(text, start, end):
         # 航运中心7318, 人人公寓789: a bare number closing the address after a named place
         # is its room (a building number is written with 幢 or 号).
         label = "roomno"

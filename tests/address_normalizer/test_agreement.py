@@ -90,6 +90,12 @@ def test_a_building_the_library_lacks_is_stated_as_contradicted(index: AddressIn
         ("金溪路9号丽景苑对面", "金溪路9号丽景苑", "partial", "nearby"),
         ("金溪路9号丽景苑2幢好又多超市", "金溪路9号丽景苑2幢", "partial", "inside"),
         ("金溪路9号", "长水路193号", "none", ""),
+        # A room after the door without 室, or glued to the door number (三巷15103: door 15,
+        # room 103), is inside that door; so is a letting word (整套) after the place.
+        ("鹤山路43号809", "南湖区鹤山路43号", "partial", "inside"),
+        ("南湖区横塘三巷15103", "南湖区横塘三巷15号", "partial", "inside"),
+        ("南湖区横塘三巷15号", "南湖区横塘三巷17号", "partial", "same_road"),
+        ("西成工业区方圆石材厂整套", "西成工业区方圆石材厂", "exact", "same"),
     ],
 )
 def test_compare_says_what_kind_of_partial(a: str, b: str, relation: str, kind: str) -> None:

@@ -516,3 +516,20 @@ def test_lane_numerals_compare_equal() -> None:
 )
 def test_road_names_holding_division_like_words(text: str, want: list[tuple[str, str]]) -> None:
     assert labels(text) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # A short division name followed by one character that is no part of its own heads
+        # a place's name; followed by 社区 it is the community's name.
+        ("桃源居2栋1403", [("poi", "桃源居"), ("houseno", "2栋"), ("roomno", "1403")]),
+        (
+            "红星社区格布一巷5号",
+            [("community", "红星社区"), ("road", "格布一巷"), ("roadno", "5号")],
+        ),
+        ("文三路12号809", [("road", "文三路"), ("roadno", "12号"), ("roomno", "809")]),
+    ],
+)
+def test_short_division_names_heading_places(text: str, want: list[tuple[str, str]]) -> None:
+    assert labels(text) == want
