@@ -24,7 +24,8 @@ from .agreement import Agreement, Reading, canon, cut_to_level, read, relate
 from .calibration import Calibrator
 from .errors import BuildCancelledError, check_text
 from .gazetteer import Gazetteer, national
-from .keys import KeyMaker, admin_cut, detail_of, split_tail
+from .keys import KeyMaker, admin_cut, detail_of, spell_dashed, split_tail
+from .lexicon import WHOLE, WHOLE_END
 from .normalize import normalize_cleaned, normalize_split
 from .postings import NUMBER_BASE, Postings, bigram_codes
 from .synth import StandardAddress, noisy
@@ -47,9 +48,9 @@ _NUMBER_GAP = 0.93
 _RERANK_EXTRA = 3
 # Score factors for what a query contradicts in a candidate (set by hand): another road,
 # door number or compound is another place; another room is the same building.
-_CONTRADICTION = {"district": 0.8, "street": 0.85, "road": 0.85, "road_number": 0.85,
-                  "poi": 0.85, "building": 0.9}  # fmt: skip
-_CONTRADICTION_DETAIL = 0.95
+_CONTRADICTION = {"district": 0.8, "street": 0.85, "road": 0.75, "road_number": 0.75,
+                  "poi": 0.75, "building": 0.8}  # fmt: skip
+_CONTRADICTION_DETAIL = 0.9
 _READINGS_MAX = 200_000
 _UNITS_TRIED = 6
 
@@ -325,7 +326,7 @@ class AddressIndex:
 
     # -- scoring -------------------------------------------------------------------------------
     def _score(self, text: str, limit: int) -> tuple[str, list[tuple[float, int]], bool]:
-        head, tail = split_tail(_EXTRA_WORDS.sub("", clean(text)[0]))
+        head, tail = split_tail(spell_dashed(_query_text(clean(text)[0])))
         gaz = self._gazetteer
         q_admin, q_local = normalize_split(head, gaz)
         normalized = q_admin + q_local
@@ -489,6 +490,12 @@ class AddressIndex:
             raws.append(_raw(scored[0][0], scored[0][0] - second))
             right.append(self._id(scored[0][1]) == record.id)
         return Calibrator.fit(raws, right)
+
+
+def _query_text(cleaned: str) -> str:
+    """A cleaned query without filler words (附近, 对面) and letting words (整套)."""
+    out = _EXTRA_WORDS.sub("", cleaned)
+    return WHOLE.sub("", out) if out[-1:] in WHOLE_END else out
 
 
 def _counted(keys: npt.NDArray[np.int32]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.intp]]:

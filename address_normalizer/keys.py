@@ -21,7 +21,7 @@ from .normalize import normalize_cleaned, normalize_split
 from .tagging import admin_prefix
 from .text import clean
 
-__all__ = ["KeyMaker", "admin_cut", "detail_of", "split_admin", "split_tail"]
+__all__ = ["KeyMaker", "admin_cut", "detail_of", "spell_dashed", "split_admin", "split_tail"]
 
 _RAW_TAIL = re.compile(
     r"(?:[0-9０-９A-Za-zＡ-Ｚａ-ｚ零〇一二三四五六七八九十百两-]+"
@@ -62,6 +62,19 @@ def detail_of(raw_tail: str) -> str:
     # A number after a unit or building without its marker is a room (2单元102, 251栋201).
     m = _BARE_ROOM.search(text)
     return text + "室" if m else text
+
+
+_DASHED = re.compile(
+    r"(?<=[^0-9A-Z号路街道巷弄-])([0-9]{1,3}[A-Z]?)-([0-9]{1,2})-([0-9]{1,4}[A-Z]?)$"
+)
+
+
+def spell_dashed(text: str) -> str:
+    """A building-unit-room number closing a text after a name (怡翠山庄39-1-1D) spelled with
+    its markers (39幢1单元1D室), as the library writes it; a door number (183-1号) stays."""
+    if "-" not in text[-12:]:
+        return text
+    return _DASHED.sub(r"\1幢\2单元\3室", text)
 
 
 def admin_cut(comps: Mapping[str, str]) -> tuple[str, ...]:

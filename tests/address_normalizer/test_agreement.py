@@ -46,6 +46,9 @@ LIBRARY = [
     "南湖区长水路193号",
     *(f"南湖区{road}197号" for road in ("东进路", "昌盛路", "中环路", "纺工路", "禾兴路")),
     "南湖区长水路197号金色花园3幢",
+    "南湖区长水路197号金色花园5幢",
+    "南湖区长水路197号金色花园5幢2单元",
+    "南湖区长水路197号金色花园5幢2单元1401室",
 ]
 
 
@@ -63,6 +66,9 @@ def index() -> AddressIndex:
         ("长水路191号", 5),
         ("南湖区长水路191号", 5),
         ("南湖区长水路197号", 12),
+        # Letting words go; a building-unit-room number is spelled as the library does.
+        ("长水路197号金色花园5栋整套", 13),
+        ("长水路197号金色花园5-2-1401", 15),
     ],
 )
 def test_the_text_decides(index: AddressIndex, query: str, want: int) -> None:
