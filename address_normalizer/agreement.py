@@ -16,14 +16,15 @@ The levels are those commercial geocoders report, deepest first: ``room``, ``flo
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
 from .gazetteer import Gazetteer, national
 from .lexicon import POI_END
-from .normalize import normalize_cleaned
+from .normalize import canonical_numbers
 from .parser import ParseResult, parse
 from .text import clean
 
@@ -42,7 +43,6 @@ _PLACES = frozenset(("poi", "subpoi", "devzone"))
 # A name occurs in the other text this well (rapidfuzz partial_ratio): one typo in a name of
 # five characters still occurs (set by hand, as compare() does).
 _NAME_IN_TEXT = 80.0
-_EMPTY = Gazetteer()
 _SIDES = frozenset("东西南北中")
 _ORDINALS = frozenset("0123456789一二三四五六七八九十")
 
@@ -100,10 +100,22 @@ def read(text: str, gazetteer: Gazetteer | None = None) -> Reading:
 
 def reading_of(result: ParseResult) -> Reading:
     """A :class:`Reading` from a parse already made."""
-    out = Reading(result.normalized)
-    for comp in result.components:
-        label = comp.label
-        value = canon(comp.text)
+    return _reading(result.normalized, ((c.label, c.text) for c in result.components))
+
+
+def read_components(components: Iterable[tuple[str, str]]) -> Reading:
+    """A :class:`Reading` of a library address from its own labelled parts, which spell its
+    text in order (no parsing: a library's rows are read far more often than they change)."""
+    pairs = [(label, canon(text)) for label, text in components]
+    return _reading("".join(value for _, value in pairs), pairs, canonical=True)
+
+
+def _reading(
+    normalized: str, components: Iterable[tuple[str, str]], *, canonical: bool = False
+) -> Reading:
+    out = Reading(normalized)
+    for label, text in components:
+        value = text if canonical else canon(text)
         if label in _PLACES:
             if len(value) >= 2:
                 out.places.append(value)
@@ -142,45 +154,47 @@ def relate(query: Reading, answer: Reading, known_roads: Container[str] = frozen
     >>> relate(read("长水路191号"), read("东进路191号")).contradicts
     ('road',)
     """
+    # Levels are judged outermost first, so both lists come out in the order of LEVELS.
     agreed: list[str] = []
     contra: list[str] = []
-
-    def judge(level: str, same: bool | None) -> None:
-        if same is None:
-            return
-        (agreed if same else contra).append(level)
-
-    for level in ("district", "street"):
-        x, y = query.admin.get(level), answer.admin.get(level)
-        judge(level, _names_agree(x, y) if x and y else None)
+    q_admin, a_admin = query.admin, answer.admin
+    if q_admin and a_admin:
+        for level in ("district", "street"):
+            x, y = q_admin.get(level), a_admin.get(level)
+            if x and y:
+                (agreed if _names_agree(x, y) else contra).append(level)
     # Villages and communities are written many ways (白石厦旧村, 白石厦社区): only
     # agreement counts, never a difference.
     if query.community and answer.community and _names_agree(query.community, answer.community):
         agreed.append("community")
-    road_same: bool | None = None
+    road_same = True
     if query.roads and answer.roads:
         road_same = any(
             _names_agree(x, y) or (x not in known_roads and _typo(x, y))
             for x in query.roads
             for y in answer.roads
         )
-        judge("road", road_same)
-    if query.road_number and answer.road_number and road_same is not False:
-        judge("road_number", _numbers_agree(query.road_number, answer.road_number, answer.text))
+        (agreed if road_same else contra).append("road")
+    if query.road_number and answer.road_number and road_same:
+        same = _numbers_agree(query.road_number, answer.road_number, answer.text)
+        (agreed if same else contra).append("road_number")
     if query.places and answer.places:
-        judge(
-            "poi",
-            any(_occurs(_stem(p), query.text) for p in answer.places)
-            or any(_occurs(_stem(p), answer.text) for p in query.places),
+        same = any(_occurs(_stem(p), query.text) for p in answer.places) or any(
+            _occurs(_stem(p), answer.text) for p in query.places
         )
-    for level in ("building", "unit", "floor", "room"):
-        x, y = query.numbers.get(level), answer.numbers.get(level)
-        if x and y:
-            judge(level, _numbers_agree(x, y, answer.text) or _numbers_agree(y, x, query.text))
-    first = min((_DEPTH[c] for c in contra), default=len(LEVELS))
+        (agreed if same else contra).append("poi")
+    q_numbers, a_numbers = query.numbers, answer.numbers
+    if q_numbers and a_numbers:
+        for level in ("building", "unit", "floor", "room"):
+            x, y = q_numbers.get(level), a_numbers.get(level)
+            if x and y:
+                same = _numbers_agree(x, y, answer.text) or _numbers_agree(y, x, query.text)
+                (agreed if same else contra).append(level)
+    if not contra:
+        return Agreement(agreed[-1] if agreed else "none", ())
+    first = _DEPTH[contra[0]]
     kept = [lv for lv in agreed if _DEPTH[lv] < first]
-    level = max(kept, key=_DEPTH.__getitem__) if kept else "none"
-    return Agreement(level, tuple(sorted(set(contra), key=_DEPTH.__getitem__)))
+    return Agreement(kept[-1] if kept else "none", tuple(contra))
 
 
 def contradictions(text: str, answer: str, gazetteer: Gazetteer | None = None) -> tuple[str, ...]:
@@ -228,11 +242,13 @@ def deeper(level: str, than: str) -> bool:
     return _DEPTH.get(level, -1) > _DEPTH.get(than, -1)
 
 
+@lru_cache(maxsize=65536)
 def canon(text: str) -> str:
     """A component's text in canonical form (digits, synonyms), without prefix dropping."""
-    return normalize_cleaned(clean(text)[0], _EMPTY)
+    return canonical_numbers(clean(text)[0])
 
 
+@lru_cache(maxsize=16384)
 def _number(value: str) -> str:
     m = _NUMBER.search(value)
     return m.group(0) if m else ""
@@ -250,6 +266,7 @@ def _typo(x: str, y: str) -> bool:
     return not ((a in _SIDES and b in _SIDES) or (a in _ORDINALS and b in _ORDINALS))
 
 
+@lru_cache(maxsize=65536)
 def _stem(name: str) -> str:
     """A place name without its generic ending (和美 of 和美雅苑), if two characters remain:
     people swap 小区, 花园 and 雅苑 freely."""

@@ -41,6 +41,10 @@ NEAR_TEXT = 0.9  # texts this alike are related even without a shared anchor
 # characters (世纪华) is too common to stand for a longer one it starts.
 NAME_IN_TEXT = 0.8  # a place name occurs in a text this well (rapidfuzz partial_ratio)
 NAME_EXTENDS = 4  # characters a place name needs before a longer name may extend it
+# A room's address without its room occurs in the other text this well (partial_ratio),
+# chosen on the tune half of the Shenzhen register pairs.
+INSIDE_TEXT = 90
+FINAL_MIN_STEM = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +192,7 @@ _NUMBERED = frozenset(("roadno", "houseno"))
 _DIGITS = re.compile(r"[0-9A-Z]+(?:-[0-9A-Z]+)*")
 # Room numbers people glue to a door number (三巷15103: door 15, room 103), floor first.
 _GLUED_ROOM = re.compile(r"[1-9][0-9]{2,3}")
+_ORDINAL = re.compile(r"第(?=[0-9一二三四五六七八九十])")
 
 
 def _inside(sa: Side, sb: Side) -> bool:
@@ -199,8 +204,29 @@ def _inside(sa: Side, sb: Side) -> bool:
         return False
     if deep_a or deep_b:
         inner, outer = (core_a, core_b) if deep_a else (core_b, core_a)
-        return inner == outer or _glued(inner, outer)
+        if inner == outer or _glued(inner, outer):
+            return True
+        return _inside_text(sa, sb) if deep_a else _inside_text(sb, sa)
     return _glued(core_a, core_b) or _glued(core_b, core_a)
+
+
+def _inside_text(inner: Side, outer: Side) -> bool:
+    """``inner`` is ``outer``'s text (its districts and community perhaps left out) plus a
+    unit, floor or room, with the same building or door number: the two parse alike only
+    when both name the same divisions, and a register names more of them than people do."""
+    anchor = "houseno" if "houseno" in outer.numbers else "roadno"
+    x, y = inner.numbers.get(anchor), outer.numbers.get(anchor)
+    if not x or not y or x.lstrip("0") != y.lstrip("0"):
+        return False
+    stem = _ORDINAL.sub("", inner.text)
+    for label, value in reversed(inner.places):
+        if label not in _DEEPER or not stem.endswith(value):
+            break
+        stem = stem[: len(stem) - len(value)]
+    return (
+        len(stem) >= FINAL_MIN_STEM
+        and fuzz.partial_ratio(stem, _ORDINAL.sub("", outer.text)) >= INSIDE_TEXT
+    )
 
 
 def _glued(inner: list[tuple[str, str]], outer: list[tuple[str, str]]) -> bool:
@@ -225,7 +251,8 @@ def _split(side: Side) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
             deep.append((label, value))
         elif label != "community":
             m = _DIGITS.search(value) if label in _NUMBERED else None
-            core.append((label, m.group(0) if m else value))
+            # 0070号 is 70号, 第二工业区 is 二工业区 (registers drop the 第).
+            core.append((label, m.group(0).lstrip("0") if m else _ORDINAL.sub("", value)))
     return core, deep
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
-from .agreement import Agreement, Reading, canon, cut_to_level, read, relate
+from .agreement import Agreement, Reading, canon, cut_to_level, read, read_components, relate
 from .calibration import Calibrator
 from .errors import BuildCancelledError, check_text
 from .gazetteer import Gazetteer, national
@@ -45,7 +45,7 @@ _NUMBER_CONFLICT = 0.8
 _NUMBER_GAP = 0.93
 # Candidates scored beyond the ``limit`` asked for, so that one the query does not contradict
 # can overtake one it does.
-_RERANK_EXTRA = 3
+_RERANK_EXTRA = 7
 # Score factors for what a query contradicts in a candidate (set by hand): another road,
 # door number or compound is another place; another room is the same building.
 _CONTRADICTION = {"district": 0.8, "street": 0.85, "road": 0.75, "road_number": 0.75,
@@ -189,7 +189,9 @@ class AddressIndex:
         self._n = len(texts)
         self._texts = texts  # a reference: candidates are read (parsed) only when asked
         self._aliases = aliases_column
+        self._comps = comps_column
         self._readings: dict[int, Reading] = {}
+        self._alias_readings: dict[str, Reading] = {}
         key_of: dict[tuple[str, str], int] = {}
         self._admin: list[str] = []
         self._local: list[str] = []
@@ -363,7 +365,7 @@ class AddressIndex:
                 seen.add(pos)
                 unique.append((score, pos))
                 if len(unique) == limit + _RERANK_EXTRA:
-                    break
+                    break  # the rest are read only if contradictions push these down
         return normalized + detail, unique, not detail and self._vague(q_local)
 
     def _agreeing(
@@ -374,13 +376,17 @@ class AddressIndex:
         if not scored:
             return []
         query = read(_EXTRA_WORDS.sub("", text) or text, self._gazetteer)
-        out = []
+        out: list[tuple[float, int, Agreement]] = []
         for score, pos in scored:
+            if len(out) >= limit and max(r[0] for r in out) >= score:
+                # Discounts only lower a score: no candidate left can be the answer. (The
+                # runners-up are those read: confidence is calibrated on this same rule.)
+                break
             agreement = relate(query, self._reading(pos), self._known_roads)
             if agreement.contradicts and self._aliases[pos]:
                 # A former name (the road before its renaming) the query may use instead.
                 for alias in self._aliases[pos]:
-                    other = relate(query, read(alias, self._gazetteer), self._known_roads)
+                    other = relate(query, self._alias_reading(alias), self._known_roads)
                     if len(other.contradicts) < len(agreement.contradicts):
                         agreement = other
             factor = 1.0
@@ -390,13 +396,29 @@ class AddressIndex:
         out.sort(key=lambda r: r[0], reverse=True)
         return out[:limit]
 
+    def _alias_reading(self, alias: str) -> Reading:
+        """A former name parsed, kept like the library's readings."""
+        found = self._alias_readings.get(alias)
+        if found is None:
+            if len(self._alias_readings) >= _READINGS_MAX:
+                self._alias_readings.clear()
+            found = self._alias_readings[alias] = read(alias, self._gazetteer)
+        return found
+
     def _reading(self, pos: int) -> Reading:
         """The library address at ``pos`` parsed, kept for the next query that meets it."""
         found = self._readings.get(pos)
         if found is None:
             if len(self._readings) >= _READINGS_MAX:
                 self._readings.clear()  # bounded: a city has a million addresses
-            found = self._readings[pos] = read(self._texts[pos], self._gazetteer)
+            comps = self._comps[pos]
+            text = self._texts[pos]
+            if comps and len(text) == sum(map(len, comps.values())):
+                # The library's own parts spell the text: no parsing needed.
+                found = read_components(comps.items())
+            else:
+                found = read(text, self._gazetteer)
+            self._readings[pos] = found
         return found
 
     def _vague(self, q_local: str) -> bool:

@@ -390,11 +390,20 @@ class Geocoder:
 
     # -- internals -----------------------------------------------------------------------------
     def _match(self, candidate: Candidate, confidence: float) -> Match:
-        found = self._match_at(candidate.position, confidence, candidate.score)
-        return replace(found, level=candidate.level, contradicts=candidate.contradicts)
+        return self._match_at(
+            candidate.position, confidence, candidate.score,
+            level=candidate.level, contradicts=candidate.contradicts,
+        )  # fmt: skip
 
     def _match_at(
-        self, position: int, confidence: float, score: float, *, distance_m: float | None = None
+        self,
+        position: int,
+        confidence: float,
+        score: float,
+        *,
+        distance_m: float | None = None,
+        level: str = "none",
+        contradicts: tuple[str, ...] = (),
     ) -> Match:
         table = self._table
         return Match(
@@ -407,6 +416,8 @@ class Geocoder:
             score=round(float(score), 4),
             areas=self.chain_of(position),
             distance_m=distance_m,
+            level=level,
+            contradicts=contradicts,
         )
 
     def _raw(self, found: list[Candidate]) -> tuple[float, float]:
