@@ -165,6 +165,10 @@ def _relate(sa: Side, sb: Side) -> Comparison:
         if beside:
             return Comparison("partial", round(0.5 + 0.19 * whole, 4), "nearby")
         return Comparison("exact", round(0.7 + 0.3 * whole, 4), "same")
+    if not admin_conflict and not gate and not beside and _same_door(sa, sb):
+        # 接福路119号 and 塘尾社区接福路119号: one door, written with or without its
+        # community, and nothing named at it.
+        return Comparison("exact", round(0.7 + 0.3 * max(whole, 0.9), 4), "same")
     if not admin_conflict and not gate and not beside and _inside(sa, sb):
         # 鹤洲路43号809 and 鹤洲路43号: one names a room, floor or unit of the other.
         return Comparison("partial", round(0.5 + 0.19 * max(whole, 0.9), 4), "inside")
@@ -193,6 +197,15 @@ _DIGITS = re.compile(r"[0-9A-Z]+(?:-[0-9A-Z]+)*")
 # Room numbers people glue to a door number (三巷15103: door 15, room 103), floor first.
 _GLUED_ROOM = re.compile(r"[1-9][0-9]{2,3}")
 _ORDINAL = re.compile(r"第(?=[0-9一二三四五六七八九十])")
+
+
+def _same_door(sa: Side, sb: Side) -> bool:
+    """Both name one road and one door on it, and nothing else below their divisions."""
+    core_a, deep_a = _split(sa)
+    if deep_a or len(core_a) != 2 or core_a[0][0] != "road" or core_a[1][0] != "roadno":
+        return False
+    core_b, deep_b = _split(sb)
+    return not deep_b and core_a == core_b
 
 
 def _inside(sa: Side, sb: Side) -> bool:

@@ -243,6 +243,10 @@ def _absorb_short(text: str, a: int, b: int, state: TagState) -> int:
     if not state.out or len(state.out) - 1 not in state.short or state.out[-1][2] != a:
         return a
     m = SUFFIX.search(text, a, b)
+    if m is not None and m.lastgroup == "community" and _heads_road(text, a, m, state):
+        start = state.out.pop()[1]
+        state.short.discard(len(state.out))
+        return start
     if m is None or m.lastgroup not in ("road", "poi", "devzone"):
         return a
     road = _ROAD_NEXT.match(text, m.end(), b)
@@ -269,14 +273,19 @@ def _absorb_short(text: str, a: int, b: int, state: TagState) -> int:
 
 
 def _heads_road(text: str, a: int, m: re.Match[str], state: TagState) -> bool:
-    """马安 + 山四路, 谭家 + 岭东路, 黄龙 + 塘东二巷: a short form opening the text, with no
+    """马安 + 山四路, 谭家 + 岭东路, 黄龙 + 塘东二巷, 莲花 + 北村: a short form opening the text, with no
     division before it to agree with, before a road whose own name (without side and
     ordinal) would be one character, heads the road's name. With a division before it the
     hierarchy has vouched for it (椒江区 + 白云 + 山西路); a district's short form heads
     only a lane (西湖 + 文一路 is a road of 西湖区)."""
-    if m.lastgroup != "road" or len(state.out) != 1 or road_core(text, a, m.start()) > 1:
+    if m.lastgroup not in ("road", "community") or len(state.out) != 1:
+        return False
+    if road_core(text, a, m.start()) > 1:
         return False
     level = state.out[0][0]
+    if m.lastgroup == "community":
+        # 莲花 + 北村, 东方 + 大村: a village is named by two characters or more too.
+        return level in ("town", "district") and m.group() == "村"
     return level == "town" or (level == "district" and m.group() in ("巷", "弄"))
 
 

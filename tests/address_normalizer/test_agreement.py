@@ -111,3 +111,9 @@ def test_a_building_the_library_lacks_is_stated_as_contradicted(index: AddressIn
 def test_compare_says_what_kind_of_partial(a: str, b: str, relation: str, kind: str) -> None:
     found = compare(a, b)
     assert (found.relation, found.kind) == (relation, kind)
+
+
+def test_one_door_with_or_without_its_community_is_the_same_place() -> None:
+    found = compare("南湖区接福路119号", "南湖区城南街道塘尾社区接福路119号")
+    assert (found.relation, found.kind) == ("exact", "same")
+    assert compare("南湖区接福路119号", "南湖区城南街道塘尾社区接福路121号").relation != "exact"

@@ -529,6 +529,7 @@ def test_road_names_holding_division_like_words(text: str, want: list[tuple[str,
             [("community", "红星社区"), ("road", "格布一巷"), ("roadno", "5号")],
         ),
         ("文三路12号809", [("road", "文三路"), ("roadno", "12号"), ("roomno", "809")]),
+        ("莲花北村56栋", [("community", "莲花北村"), ("houseno", "56栋")]),
     ],
 )
 def test_short_division_names_heading_places(text: str, want: list[tuple[str, str]]) -> None:
