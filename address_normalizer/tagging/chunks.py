@@ -273,11 +273,11 @@ def _absorb_short(text: str, a: int, b: int, state: TagState) -> int:
 
 
 def _heads_road(text: str, a: int, m: re.Match[str], state: TagState) -> bool:
-    """马安 + 山四路, 谭家 + 岭东路, 黄龙 + 塘东二巷, 莲花 + 北村: a short form opening the text, with no
-    division before it to agree with, before a road whose own name (without side and
-    ordinal) would be one character, heads the road's name. With a division before it the
-    hierarchy has vouched for it (椒江区 + 白云 + 山西路); a district's short form heads
-    only a lane (西湖 + 文一路 is a road of 西湖区)."""
+    """马安 + 山四路, 谭家 + 岭东路, 黄龙 + 塘东二巷, 莲花 + 北村: a short form opening the
+    text, with no division before it to agree with, before a road (or village) whose own name
+    (without side and ordinal) would be one character, heads that name. With a division
+    before it the hierarchy has vouched for it (椒江区 + 白云 + 山西路); a district's short
+    form heads only a lane or a village (西湖 + 文一路 is a road of 西湖区)."""
     if m.lastgroup not in ("road", "community") or len(state.out) != 1:
         return False
     if road_core(text, a, m.start()) > 1:
