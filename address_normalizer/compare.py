@@ -196,6 +196,7 @@ _NUMBERED = frozenset(("roadno", "houseno"))
 _DIGITS = re.compile(r"[0-9A-Z]+(?:-[0-9A-Z]+)*")
 # Room numbers people glue to a door number (三巷15103: door 15, room 103), floor first.
 _GLUED_ROOM = re.compile(r"[1-9][0-9]{2,3}")
+_GLUED_DOOR = re.compile(r"[1-9][0-9]{3,6}")
 _ORDINAL = re.compile(r"第(?=[0-9一二三四五六七八九十])")
 
 
@@ -220,7 +221,25 @@ def _inside(sa: Side, sb: Side) -> bool:
         if inner == outer or _glued(inner, outer):
             return True
         return _inside_text(sa, sb) if deep_a else _inside_text(sb, sa)
-    return _glued(core_a, core_b) or _glued(core_b, core_a)
+    return (
+        _glued(core_a, core_b)
+        or _glued(core_b, core_a)
+        or _door_of_registered_road(core_a, core_b)
+        or _door_of_registered_road(core_b, core_a)
+    )
+
+
+def _door_of_registered_road(inner: list[tuple[str, str]], outer: list[tuple[str, str]]) -> bool:
+    """A building register lists a building by its road or lane alone (新瑞路) when it has
+    no door number; people add door and room run together (新瑞路11401). Four digits or
+    more after exactly that road, and nothing else, are taken to be in it."""
+    return (
+        len(inner) == len(outer) + 1
+        and inner[:-1] == outer
+        and outer[-1][0] == "road"
+        and inner[-1][0] == "roadno"
+        and bool(_GLUED_DOOR.fullmatch(inner[-1][1]))
+    )
 
 
 def _inside_text(inner: Side, outer: Side) -> bool:

@@ -117,3 +117,21 @@ def test_one_door_with_or_without_its_community_is_the_same_place() -> None:
     found = compare("南湖区接福路119号", "南湖区城南街道塘尾社区接福路119号")
     assert (found.relation, found.kind) == ("exact", "same")
     assert compare("南湖区接福路119号", "南湖区城南街道塘尾社区接福路121号").relation != "exact"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # A register lists a building with no door by its road; people add door and room.
+        ("南湖区新瑞路11401", "南湖区城南街道新瑞路"),
+        # Zero-padded door numbers.
+        ("前海路0308号太子山庄13栋2单元1101", "前海路308号太子山庄13栋2单元"),
+    ],
+)
+def test_register_spellings_are_inside(a: str, b: str) -> None:
+    found = compare(a, b)
+    assert found.relation == "exact" or found.kind == "inside"
+
+
+def test_a_short_road_number_is_no_glued_door() -> None:
+    assert compare("南湖区新瑞路114", "南湖区城南街道新瑞路").kind != "inside"
