@@ -104,7 +104,7 @@ def test_a_building_the_library_lacks_is_stated_as_contradicted(index: AddressIn
         ("西成工业区方圆石材厂整套", "西成工业区方圆石材厂", "exact", "same"),
         # A register names divisions people leave out, and writes 0070号 as 70号.
         ("塘尾村二坊82号302", "南湖区城南街道星河社区塘尾村二坊82号", "exact", "same"),
-        ("海景路0070号海韵花园2栋1005", "南湖区海景路70号海韵花园2栋", "partial", "inside"),
+        ("海景路0070号海韵花园2栋1005", "南湖区海景路70号海韵花园2栋", "exact", "same"),
         ("塘尾村二坊82号302", "南湖区城南街道星河社区塘尾村二坊84号", "partial", "same_compound"),
     ],
 )
