@@ -180,8 +180,8 @@ def _relate(sa: Side, sb: Side) -> Comparison:
     if not admin_conflict and (shared_road or named or whole >= NEAR_TEXT or (gate and within)):
         if gate or beside:
             kind = "nearby"
-        elif named:
-            kind = "same_compound"
+        elif named or door == "same":
+            kind = "same_compound"  # the same compound, or the same door's other building
         else:
             kind = "same_road" if shared_road else "nearby"
         return Comparison("partial", round(0.5 + 0.19 * whole, 4), kind)
