@@ -100,6 +100,14 @@ def label_numbered(
             # 5幢9单元3164号, 6楼96号: a number after a unit or floor is a room (a shop's
             # stall in a market hall).
             label = "roomno" if prev in ("cellno", "floorno") and at_end else "houseno"
+            if (
+                prev == "houseno"
+                and text[state.out[-1][2] - 1] in "栋幢座楼"
+                and (state.out[-1][2] == start)
+            ):
+                # 110栋4号6楼, 15栋114号: a number right after a building is its entrance or
+                # unit (the building was named already).
+                label = "cellno"
     elif kind == "lane":
         # In Shanghai a 弄 is the door number on its road (宛平南路000弄0号楼); elsewhere a
         # numbered lane is a road of its own (建河路00弄0-0号).

@@ -483,6 +483,8 @@ def test_road_sections_belong_to_the_road(text: str, expected: list[tuple[str, s
         ("福田区福莲汇2213", [("poi", "福莲汇"), ("roomno", "2213")]),
         ("桃源居5幢9单元3164号", [("houseno", "5幢"), ("cellno", "9单元"), ("roomno", "3164号")]),
         ("悦湖嘉园7栋1301", [("poi", "悦湖嘉园"), ("houseno", "7栋"), ("roomno", "1301")]),
+        # A door number right after a building is its entrance.
+        ("临江小区11栋3号12楼", [("houseno", "11栋"), ("cellno", "3号"), ("floorno", "12楼")]),
         # Letting words name no place.
         ("宝安区绘猫路38号整套", [("road", "绘猫路"), ("roadno", "38号")]),
         ("宝安区北环路24栋整栋", [("road", "北环路"), ("houseno", "24栋")]),
