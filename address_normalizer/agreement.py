@@ -237,6 +237,21 @@ def cut_to_level(text: str, level: str, gazetteer: Gazetteer | None = None) -> s
     return text[:end] if end else text
 
 
+def states(reading: Reading, level: str) -> bool:
+    """Whether an address states anything at ``level``."""
+    if level in ("district", "street"):
+        return level in reading.admin
+    if level == "community":
+        return bool(reading.community)
+    if level == "road":
+        return bool(reading.roads)
+    if level == "road_number":
+        return bool(reading.road_number)
+    if level == "poi":
+        return bool(reading.places)
+    return level in reading.numbers
+
+
 def deeper(level: str, than: str) -> bool:
     """Whether ``level`` lies deeper (closer to the room) than ``than``."""
     return _DEPTH.get(level, -1) > _DEPTH.get(than, -1)

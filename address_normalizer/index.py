@@ -20,7 +20,16 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
-from .agreement import Agreement, Reading, canon, cut_to_level, read, read_components, relate
+from .agreement import (
+    Agreement,
+    Reading,
+    canon,
+    cut_to_level,
+    read,
+    read_components,
+    relate,
+    states,
+)
 from .calibration import Calibrator
 from .errors import BuildCancelledError, check_text
 from .gazetteer import Gazetteer, national
@@ -382,19 +391,36 @@ class AddressIndex:
                 # Discounts only lower a score: no candidate left can be the answer. (The
                 # runners-up are those read: confidence is calibrated on this same rule.)
                 break
-            agreement = relate(query, self._reading(pos), self._known_roads)
-            if agreement.contradicts and self._aliases[pos]:
-                # A former name (the road before its renaming) the query may use instead.
-                for alias in self._aliases[pos]:
-                    other = relate(query, self._alias_reading(alias), self._known_roads)
-                    if len(other.contradicts) < len(agreement.contradicts):
-                        agreement = other
+            agreement = self._relate(query, pos)
             factor = 1.0
             for level in agreement.contradicts:
                 factor *= _CONTRADICTION.get(level, _CONTRADICTION_DETAIL)
             out.append((round(score * factor, 6), pos, agreement))
         out.sort(key=lambda r: r[0], reverse=True)
         return out[:limit]
+
+    def agreement(self, text: str, position: int) -> Agreement:
+        """How the library address at ``position`` (or one of its former names) agrees with
+        ``text``, read with this library's own names."""
+        check_text(text)
+        return self._relate(read(_EXTRA_WORDS.sub("", text) or text, self._gazetteer), position)
+
+    def _relate(self, query: Reading, pos: int) -> Agreement:
+        agreement = relate(query, self._reading(pos), self._known_roads)
+        if agreement.contradicts and self._aliases[pos]:
+            # A former name (the road before its renaming) the query may use instead: what
+            # it states, and states as the query does, is no contradiction. What it leaves
+            # out stays contradicted by the current name.
+            for alias in self._aliases[pos]:
+                reading = self._alias_reading(alias)
+                other = relate(query, reading, self._known_roads)
+                left = tuple(
+                    level for level in agreement.contradicts
+                    if level in other.contradicts or not states(reading, level)
+                )  # fmt: skip
+                if len(left) < len(agreement.contradicts):
+                    agreement = Agreement(other.level if not left else agreement.level, left)
+        return agreement
 
     def _alias_reading(self, alias: str) -> Reading:
         """A former name parsed, kept like the library's readings."""
