@@ -20,29 +20,20 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
-from .agreement import (
-    Agreement,
-    Reading,
-    canon,
-    cut_to_level,
-    read,
-    read_components,
-    relate,
-    states,
-)
+from .agreement import Agreement, cut_to_level
 from .calibration import Calibrator
 from .errors import BuildCancelledError, check_text
 from .gazetteer import Gazetteer, national
 from .keys import KeyMaker, admin_cut, detail_of, spell_dashed, split_tail
-from .lexicon import WHOLE, WHOLE_END
+from .lexicon import FILLER, WHOLE, WHOLE_END
 from .normalize import normalize_cleaned, normalize_split
 from .postings import NUMBER_BASE, Postings, bigram_codes
+from .readings import LibraryReadings
 from .synth import StandardAddress, noisy
 from .text import clean
 
 __all__ = ["AddressIndex", "Candidate", "Lookup"]
 
-_EXTRA_WORDS = re.compile(r"(?:斜对面|对面|附近|旁边|隔壁|门口|周边|里面|边上|旁)")
 _NUMBER_TOKEN = re.compile(r"[0-9A-Z-]+[组号弄巷]")
 _DETAIL_PART = re.compile(r"([0-9A-Z-]+)(幢|单元|层|室)")
 _POSTING_BUDGET = 6000
@@ -55,12 +46,6 @@ _NUMBER_GAP = 0.93
 # Candidates scored beyond the ``limit`` asked for, so that one the query does not contradict
 # can overtake one it does.
 _RERANK_EXTRA = 7
-# Score factors for what a query contradicts in a candidate (set by hand): another road,
-# door number or compound is another place; another room is the same building.
-_CONTRADICTION = {"district": 0.8, "street": 0.85, "road": 0.75, "road_number": 0.75,
-                  "poi": 0.75, "building": 0.8}  # fmt: skip
-_CONTRADICTION_DETAIL = 0.9
-_READINGS_MAX = 200_000
 _UNITS_TRIED = 6
 
 
@@ -197,10 +182,6 @@ class AddressIndex:
         self._ids = ids
         self._n = len(texts)
         self._texts = texts  # a reference: candidates are read (parsed) only when asked
-        self._aliases = aliases_column
-        self._comps = comps_column
-        self._readings: dict[int, Reading] = {}
-        self._alias_readings: dict[str, Reading] = {}
         key_of: dict[tuple[str, str], int] = {}
         self._admin: list[str] = []
         self._local: list[str] = []
@@ -249,7 +230,7 @@ class AddressIndex:
             if name
         }
         self._gazetteer = base.extend((lv, nm, ()) for lv, nm in admin_names)
-        self._known_roads = frozenset(canon(road) for road in roads)
+        self._library = LibraryReadings(texts, comps_column, aliases_column, self._gazetteer, roads)
         self.key_at = np.asarray(key_at, dtype=np.int32)
         """The key (compound, house or road door: the address without its building, unit,
         floor and room) of each record, by position."""
@@ -293,6 +274,12 @@ class AddressIndex:
         """Distinct (admin, local) keys: what a query is matched against."""
         return len(self._local)
 
+    def agreement(self, text: str, position: int) -> Agreement:
+        """How the library address at ``position`` (or one of its former names) agrees with
+        ``text``, read with this library's own names."""
+        check_text(text)
+        return self._library.relate(self._library.query(text), position)
+
     def cut(self, position: int, level: str) -> str:
         """The text of the record at ``position`` cut to ``level`` (its compound, its road
         and door): what an answer at that level names."""
@@ -321,7 +308,7 @@ class AddressIndex:
         """
         check_text(text)
         normalized, raw, vague = self._score(text, limit)
-        scored = self._agreeing(text, raw, limit)
+        scored = self._library.rerank(text, raw, limit)
         out = []
         for rank, (score, pos, agreement) in enumerate(scored):
             # The top answer is judged by its lead over the runner-up, the others by the top.
@@ -376,76 +363,6 @@ class AddressIndex:
                 if len(unique) == limit + _RERANK_EXTRA:
                     break  # the rest are read only if contradictions push these down
         return normalized + detail, unique, not detail and self._vague(q_local)
-
-    def _agreeing(
-        self, text: str, scored: list[tuple[float, int]], limit: int
-    ) -> list[tuple[float, int, Agreement]]:
-        """The scored candidates, each discounted by what the query contradicts in it and
-        ordered again, best first: 长水路191号 is not 东进路191号, however alike they read."""
-        if not scored:
-            return []
-        query = read(_EXTRA_WORDS.sub("", text) or text, self._gazetteer)
-        out: list[tuple[float, int, Agreement]] = []
-        for score, pos in scored:
-            if len(out) >= limit and max(r[0] for r in out) >= score:
-                # Discounts only lower a score: no candidate left can be the answer. (The
-                # runners-up are those read: confidence is calibrated on this same rule.)
-                break
-            agreement = self._relate(query, pos)
-            factor = 1.0
-            for level in agreement.contradicts:
-                factor *= _CONTRADICTION.get(level, _CONTRADICTION_DETAIL)
-            out.append((round(score * factor, 6), pos, agreement))
-        out.sort(key=lambda r: r[0], reverse=True)
-        return out[:limit]
-
-    def agreement(self, text: str, position: int) -> Agreement:
-        """How the library address at ``position`` (or one of its former names) agrees with
-        ``text``, read with this library's own names."""
-        check_text(text)
-        return self._relate(read(_EXTRA_WORDS.sub("", text) or text, self._gazetteer), position)
-
-    def _relate(self, query: Reading, pos: int) -> Agreement:
-        agreement = relate(query, self._reading(pos), self._known_roads)
-        if agreement.contradicts and self._aliases[pos]:
-            # A former name (the road before its renaming) the query may use instead: what
-            # it states, and states as the query does, is no contradiction. What it leaves
-            # out stays contradicted by the current name.
-            for alias in self._aliases[pos]:
-                reading = self._alias_reading(alias)
-                other = relate(query, reading, self._known_roads)
-                left = tuple(
-                    level for level in agreement.contradicts
-                    if level in other.contradicts or not states(reading, level)
-                )  # fmt: skip
-                if len(left) < len(agreement.contradicts):
-                    agreement = Agreement(other.level if not left else agreement.level, left)
-        return agreement
-
-    def _alias_reading(self, alias: str) -> Reading:
-        """A former name parsed, kept like the library's readings."""
-        found = self._alias_readings.get(alias)
-        if found is None:
-            if len(self._alias_readings) >= _READINGS_MAX:
-                self._alias_readings.clear()
-            found = self._alias_readings[alias] = read(alias, self._gazetteer)
-        return found
-
-    def _reading(self, pos: int) -> Reading:
-        """The library address at ``pos`` parsed, kept for the next query that meets it."""
-        found = self._readings.get(pos)
-        if found is None:
-            if len(self._readings) >= _READINGS_MAX:
-                self._readings.clear()  # bounded: a city has a million addresses
-            comps = self._comps[pos]
-            text = self._texts[pos]
-            if comps and len(text) == sum(map(len, comps.values())):
-                # The library's own parts spell the text: no parsing needed.
-                found = read_components(comps.items())
-            else:
-                found = read(text, self._gazetteer)
-            self._readings[pos] = found
-        return found
 
     def _vague(self, q_local: str) -> bool:
         """Whether the local part is administrative names of this library, then at most a road."""
@@ -531,7 +448,7 @@ class AddressIndex:
         for i in range(min(n, 20 * len(sample))):
             record = sample[i % len(sample)]
             query = noisy(record, rng)[:200]
-            scored = self._agreeing(query, self._score(query, 2)[1], 2)
+            scored = self._library.rerank(query, self._score(query, 2)[1], 2)
             if not scored:
                 continue
             second = scored[1][0] if len(scored) > 1 else 0.0
@@ -542,7 +459,7 @@ class AddressIndex:
 
 def _query_text(cleaned: str) -> str:
     """A cleaned query without filler words (附近, 对面) and letting words (整套)."""
-    out = _EXTRA_WORDS.sub("", cleaned)
+    out = FILLER.sub("", cleaned)
     return WHOLE.sub("", out) if out[-1:] in WHOLE_END else out
 
 
