@@ -7,7 +7,9 @@ normalize(text) -> str
 parse(text) -> ParseResult
     Labelled components (CCKS 2021 element types) with spans over the text as given.
 compare(a, b) -> Comparison
-    ``exact`` / ``partial`` / ``none`` with a score.
+    ``exact`` / ``partial`` / ``none`` with a score, and what kind of partial.
+contradictions(text, answer) -> tuple[str, ...]
+    Levels (building, road …) where a text states something an answer states differently.
 AddressIndex(records).match(text, limit) -> list[Candidate]
     Candidates from a standard address library with a calibrated confidence
     (``lookup`` also returns the canonical form the query was matched in).
@@ -21,6 +23,8 @@ BuildCancelledError
     Raised by a build whose ``cancelled`` callback returned True.
 """
 
+from .agreement import LEVELS as MATCH_LEVELS
+from .agreement import contradictions
 from .calibration import Calibrator
 from .compare import Comparison, compare
 from .errors import MAX_LENGTH, AddressInputError, BuildCancelledError, check_typed_text, is_binary
@@ -32,6 +36,7 @@ from .synth import StandardAddress, noisy_query
 
 __all__ = [
     "LABELS",
+    "MATCH_LEVELS",
     "MAX_LENGTH",
     "AddressIndex",
     "AddressInputError",
@@ -46,6 +51,7 @@ __all__ = [
     "StandardAddress",
     "check_typed_text",
     "compare",
+    "contradictions",
     "is_binary",
     "national",
     "noisy_query",

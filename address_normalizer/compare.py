@@ -17,6 +17,7 @@ from it ships):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,6 +29,7 @@ from .errors import check_text
 from .gazetteer import Gazetteer
 
 Relation = Literal["exact", "partial", "none"]
+Kind = Literal["same", "inside", "same_compound", "same_road", "nearby", ""]
 
 # Thresholds on the whole-text similarity (rapidfuzz ratio in [0, 1]), chosen on the CCKS
 # 2021 matching validation fold (allowed for rules; no weights are trained on it).
@@ -39,6 +41,10 @@ NEAR_TEXT = 0.9  # texts this alike are related even without a shared anchor
 # characters (世纪华) is too common to stand for a longer one it starts.
 NAME_IN_TEXT = 0.8  # a place name occurs in a text this well (rapidfuzz partial_ratio)
 NAME_EXTENDS = 4  # characters a place name needs before a longer name may extend it
+# A room's address without its room occurs in the other text this well (partial_ratio),
+# chosen on the tune half of the Shenzhen register pairs.
+INSIDE_TEXT = 90
+FINAL_MIN_STEM = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +60,17 @@ class Comparison:
         ``none``: otherwise.
     score : float
         Similarity in [0, 1]; ``exact`` pairs score higher than ``partial`` ones.
+    kind : {"same", "inside", "same_compound", "same_road", "nearby", ""}
+        What kind of relation: ``same`` for ``exact``; for ``partial``, ``inside`` (one place
+        lies inside the other's building or door: a shop, a room, a floor), ``same_compound``
+        (another or no building of the same compound or village), ``same_road`` (another or
+        no door on the same road) or ``nearby`` (beside it, across the street, a gate of it,
+        or texts this alike with nothing to tie them); ``""`` for ``none``.
     """
 
     relation: Relation
     score: float
+    kind: Kind = ""
 
 
 def compare(a: str, b: str, *, gazetteer: Gazetteer | None = None) -> Comparison:
@@ -128,9 +141,16 @@ def _relate(sa: Side, sb: Side) -> Comparison:
         # neighbour, is related to it but is not it.
         if not beside and _ends_alike(sa, sb) and sa.final_inner == sb.final_inner:
             return Comparison(
-                "exact", round(0.7 + 0.3 * (max(whole, 0.9) if same_places else whole), 4)
-            )
-        return Comparison("partial", round(0.5 + 0.19 * whole, 4))
+                "exact", round(0.7 + 0.3 * (max(whole, 0.9) if same_places else whole), 4),
+                "same",
+            )  # fmt: skip
+        if beside:
+            kind: Kind = "nearby"
+        elif house == "same" or (house == "" and door == "same"):
+            kind = "inside"  # the same building or door, one side naming a place in it
+        else:
+            kind = "same_compound"
+        return Comparison("partial", round(0.5 + 0.19 * whole, 4), kind)
     if (
         not gate
         and not admin_conflict
@@ -143,19 +163,129 @@ def _relate(sa: Side, sb: Side) -> Comparison:
     ):
         # The same named place in the same area or on the same road, written differently.
         if beside:
-            return Comparison("partial", round(0.5 + 0.19 * whole, 4))
-        return Comparison("exact", round(0.7 + 0.3 * whole, 4))
+            return Comparison("partial", round(0.5 + 0.19 * whole, 4), "nearby")
+        return Comparison("exact", round(0.7 + 0.3 * whole, 4), "same")
+    if not admin_conflict and not gate and not beside and _same_door(sa, sb):
+        # 接福路119号 and 塘尾社区接福路119号: one door, written with or without its
+        # community, and nothing named at it.
+        return Comparison("exact", round(0.7 + 0.3 * max(whole, 0.9), 4), "same")
+    if not admin_conflict and not gate and not beside and _inside(sa, sb):
+        # 鹤洲路43号809 and 鹤洲路43号: one names a room, floor or unit of the other.
+        return Comparison("partial", round(0.5 + 0.19 * max(whole, 0.9), 4), "inside")
     if road_conflict and house == "" and sa.chain and sa.chain == sb.chain:
         # One name on two roads and no building to tie them: two places (two branches of a
         # chain, two compounds with a common name).
         return Comparison("none", round(0.49 * whole, 4))
     within = bool(sa.chain and sb.chain) and (sa.chain in sb.chain or sb.chain in sa.chain)
     if not admin_conflict and (shared_road or named or whole >= NEAR_TEXT or (gate and within)):
-        return Comparison("partial", round(0.5 + 0.19 * whole, 4))
+        if gate or beside:
+            kind = "nearby"
+        elif named or door == "same":
+            kind = "same_compound"  # the same compound, or the same door's other building
+        else:
+            kind = "same_road" if shared_road else "nearby"
+        return Comparison("partial", round(0.5 + 0.19 * whole, 4), kind)
     if not admin_conflict and not road_conflict and sa.areas and sb.areas and _same_final(sa, sb):
         # The same place name in areas that agree, details apart: related.
-        return Comparison("partial", round(0.5 + 0.19 * whole, 4))
+        return Comparison("partial", round(0.5 + 0.19 * whole, 4), "same_compound")
     return Comparison("none", round(0.49 * whole, 4))
+
+
+_DEEPER = frozenset(("cellno", "floorno", "roomno", "detail"))
+_NUMBERED = frozenset(("roadno", "houseno"))
+_DIGITS = re.compile(r"[0-9A-Z]+(?:-[0-9A-Z]+)*")
+# Room numbers people glue to a door number (三巷15103: door 15, room 103), floor first.
+_GLUED_ROOM = re.compile(r"[1-9][0-9]{2,3}")
+_GLUED_DOOR = re.compile(r"[1-9][0-9]{3,6}")
+_ORDINAL = re.compile(r"第(?=[0-9一二三四五六七八九十])")
+
+
+def _same_door(sa: Side, sb: Side) -> bool:
+    """Both name one road and one door on it, and nothing else below their divisions."""
+    core_a, deep_a = _split(sa)
+    if deep_a or len(core_a) != 2 or core_a[0][0] != "road" or core_a[1][0] != "roadno":
+        return False
+    core_b, deep_b = _split(sb)
+    return not deep_b and core_a == core_b
+
+
+def _inside(sa: Side, sb: Side) -> bool:
+    """One address is the other plus a unit, floor or room (or a room glued to its door
+    number), and neither names a place the other lacks."""
+    core_a, deep_a = _split(sa)
+    core_b, deep_b = _split(sb)
+    if not (core_a and core_b) or (deep_a and deep_b):
+        return False
+    if deep_a or deep_b:
+        inner, outer = (core_a, core_b) if deep_a else (core_b, core_a)
+        if inner == outer or _glued(inner, outer):
+            return True
+        return _inside_text(sa, sb) if deep_a else _inside_text(sb, sa)
+    return (
+        _glued(core_a, core_b)
+        or _glued(core_b, core_a)
+        or _door_of_registered_road(core_a, core_b)
+        or _door_of_registered_road(core_b, core_a)
+    )
+
+
+def _door_of_registered_road(inner: list[tuple[str, str]], outer: list[tuple[str, str]]) -> bool:
+    """A building register lists a building by its road or lane alone (新瑞路) when it has
+    no door number; people add door and room run together (新瑞路11401). Four digits or
+    more after exactly that road, and nothing else, are taken to be in it."""
+    return (
+        len(inner) == len(outer) + 1
+        and inner[:-1] == outer
+        and outer[-1][0] == "road"
+        and inner[-1][0] == "roadno"
+        and bool(_GLUED_DOOR.fullmatch(inner[-1][1]))
+    )
+
+
+def _inside_text(inner: Side, outer: Side) -> bool:
+    """``inner`` is ``outer``'s text (its districts and community perhaps left out) plus a
+    unit, floor or room, with the same building or door number: the two parse alike only
+    when both name the same divisions, and a register names more of them than people do."""
+    anchor = "houseno" if "houseno" in outer.numbers else "roadno"
+    x, y = inner.numbers.get(anchor), outer.numbers.get(anchor)
+    if not x or not y or x.lstrip("0") != y.lstrip("0"):
+        return False
+    stem = _ORDINAL.sub("", inner.text)
+    for label, value in reversed(inner.places):
+        if label not in _DEEPER or not stem.endswith(value):
+            break
+        stem = stem[: len(stem) - len(value)]
+    return (
+        len(stem) >= FINAL_MIN_STEM
+        and fuzz.partial_ratio(stem, _ORDINAL.sub("", outer.text)) >= INSIDE_TEXT
+    )
+
+
+def _glued(inner: list[tuple[str, str]], outer: list[tuple[str, str]]) -> bool:
+    """``inner`` is ``outer`` with a room glued to its last door or building number."""
+    if len(inner) != len(outer) or inner[:-1] != outer[:-1]:
+        return False
+    (label, x), (label_y, y) = inner[-1], outer[-1]
+    return (
+        label == label_y
+        and label in _NUMBERED
+        and x.startswith(y)
+        and bool(_GLUED_ROOM.fullmatch(x, len(y)))
+    )
+
+
+def _split(side: Side) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The parts of an address down to its building or door, and those below (unit, floor,
+    room); communities are left out (a register writes them, people mostly do not)."""
+    core, deep = [], []
+    for label, value in side.places:
+        if label in _DEEPER:
+            deep.append((label, value))
+        elif label != "community":
+            m = _DIGITS.search(value) if label in _NUMBERED else None
+            # 0070号 is 70号, 第二工业区 is 二工业区 (registers drop the 第).
+            core.append((label, m.group(0).lstrip("0") if m else _ORDINAL.sub("", value)))
+    return core, deep
 
 
 def _ends_alike(sa: Side, sb: Side) -> bool:

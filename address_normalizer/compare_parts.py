@@ -147,7 +147,7 @@ def read_side(text: str, gazetteer: Gazetteer | None = None) -> Side:
         elif comp.label in _NUMBERED:
             m = _NUMBER.search(value)
             if m:
-                side.numbers.setdefault(comp.label, m.group(0))
+                side.numbers.setdefault(comp.label, _unpadded(m.group(0)))
         elif comp.label in ("city", "district"):
             side.admin.setdefault(comp.label, set()).add(_ADMIN_SUFFIX.sub("", value))
         if comp.label in ("prov", "city", "district", "town"):
@@ -165,3 +165,8 @@ def read_side(text: str, gazetteer: Gazetteer | None = None) -> Side:
 def canon(text: str) -> str:
     """A component's text in canonical form (digits, synonyms), without prefix dropping."""
     return normalize_cleaned(clean(text)[0], _EMPTY)
+
+
+def _unpadded(number: str) -> str:
+    """A number without leading zeros (0308 is 308), unless it is zeros only (a masked one)."""
+    return number.lstrip("0") or number if number.strip("0") else number

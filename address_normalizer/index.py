@@ -20,18 +20,20 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
+from .agreement import Agreement, cut_to_level
 from .calibration import Calibrator
 from .errors import BuildCancelledError, check_text
 from .gazetteer import Gazetteer, national
-from .keys import KeyMaker, admin_cut, detail_of, split_tail
+from .keys import KeyMaker, admin_cut, detail_of, spell_dashed, split_tail
+from .lexicon import FILLER, WHOLE, WHOLE_END
 from .normalize import normalize_cleaned, normalize_split
 from .postings import NUMBER_BASE, Postings, bigram_codes
+from .readings import LibraryReadings
 from .synth import StandardAddress, noisy
 from .text import clean
 
 __all__ = ["AddressIndex", "Candidate", "Lookup"]
 
-_EXTRA_WORDS = re.compile(r"(?:斜对面|对面|附近|旁边|隔壁|门口|周边|里面|边上|旁)")
 _NUMBER_TOKEN = re.compile(r"[0-9A-Z-]+[组号弄巷]")
 _DETAIL_PART = re.compile(r"([0-9A-Z-]+)(幢|单元|层|室)")
 _POSTING_BUDGET = 6000
@@ -41,6 +43,10 @@ _MASK_MIN_KEYS = 2000
 _MASK_MAX = 64
 _NUMBER_CONFLICT = 0.8
 _NUMBER_GAP = 0.93
+# Candidates scored beyond the ``limit`` asked for, so that one the query does not contradict
+# can overtake one it does.
+_RERANK_EXTRA = 7
+_UNITS_TRIED = 6
 
 
 class Lookup(NamedTuple):
@@ -71,12 +77,21 @@ class Candidate:
     position : int
         Position of the record in the sequence the index was built from, so callers can keep
         their own columns (points, area chains) beside the index.
+    level : str
+        The deepest level (:data:`address_normalizer.agreement.LEVELS`) the query and this
+        address agree on above any contradiction; ``"none"`` if they agree on nothing.
+    contradicts : tuple of str
+        Levels where the query states something this address states differently (another
+        building, door number, road or compound): such a candidate is never the answer at
+        or below those levels.
     """
 
     id: str
     score: float
     confidence: float
     position: int = -1
+    level: str = "none"
+    contradicts: tuple[str, ...] = ()
 
 
 class AddressIndex:
@@ -166,6 +181,7 @@ class AddressIndex:
         maker = KeyMaker(base)
         self._ids = ids
         self._n = len(texts)
+        self._texts = texts  # a reference: candidates are read (parsed) only when asked
         key_of: dict[tuple[str, str], int] = {}
         self._admin: list[str] = []
         self._local: list[str] = []
@@ -176,6 +192,7 @@ class AddressIndex:
         roads: set[str] = set()
         self._roads = roads  # names only: a road without a number names no door
         detail_of_key = self._detail
+        key_at: list[int] = []
         for pos, (text, comps, aliases) in enumerate(
             zip(texts, comps_column, aliases_column, strict=True)
         ):
@@ -185,6 +202,7 @@ class AddressIndex:
             if road:
                 roads.add(road)
             keys = [maker.key(text, comps)]
+            key_at.append(key_of.get(keys[0][:2], len(self._local)))
             if aliases:
                 keys.extend(maker.from_text(alias, admin_cut(comps)) for alias in aliases)
             for admin, local, detail in keys:
@@ -195,6 +213,10 @@ class AddressIndex:
                     self._local.append(local)
                     self._first.append(pos)
                 detail_of_key.setdefault((k, detail), pos)
+                for prefix in _prefixes(detail):
+                    # A query may stop at the building or unit (悦湖嘉园7幢) that the
+                    # library only lists rooms of: the building's first room stands for it.
+                    detail_of_key.setdefault((k, prefix), pos)
             if pos % 211 == 0:
                 self._sample.append(
                     StandardAddress(self._id(pos), text, dict(comps), tuple(aliases))
@@ -208,6 +230,10 @@ class AddressIndex:
             if name
         }
         self._gazetteer = base.extend((lv, nm, ()) for lv, nm in admin_names)
+        self._library = LibraryReadings(texts, comps_column, aliases_column, self._gazetteer, roads)
+        self.key_at = np.asarray(key_at, dtype=np.int32)
+        """The key (compound, house or road door: the address without its building, unit,
+        floor and room) of each record, by position."""
         self._numbers: dict[str, int] = {}
         self._key_numbers = [frozenset(_NUMBER_TOKEN.findall(local)) for local in self._local]
         extra = [
@@ -248,6 +274,17 @@ class AddressIndex:
         """Distinct (admin, local) keys: what a query is matched against."""
         return len(self._local)
 
+    def agreement(self, text: str, position: int) -> Agreement:
+        """How the library address at ``position`` (or one of its former names) agrees with
+        ``text``, read with this library's own names."""
+        check_text(text)
+        return self._library.relate(self._library.query(text), position)
+
+    def cut(self, position: int, level: str) -> str:
+        """The text of the record at ``position`` cut to ``level`` (its compound, its road
+        and door): what an answer at that level names."""
+        return cut_to_level(self._texts[position], level, self._gazetteer)
+
     def normalize(self, text: str) -> str:
         """:func:`address_normalizer.normalize` with this library's own names known."""
         check_text(text)
@@ -270,18 +307,24 @@ class AddressIndex:
         building/unit/room part in standard spelling (3幢2单元102室).
         """
         check_text(text)
-        normalized, scored, vague = self._score(text, limit)
+        normalized, raw, vague = self._score(text, limit)
+        scored = self._library.rerank(text, raw, limit)
         out = []
-        for rank, (score, pos) in enumerate(scored):
+        for rank, (score, pos, agreement) in enumerate(scored):
             # The top answer is judged by its lead over the runner-up, the others by the top.
             other = (scored[1][0] if len(scored) > 1 else 0.0) if rank == 0 else scored[0][0]
             confidence = self.calibrator(_raw(score, score - other))
-            out.append(Candidate(self._id(pos), round(score, 4), round(confidence, 4), pos))
+            out.append(
+                Candidate(
+                    self._id(pos), round(score, 4), round(confidence, 4), pos,
+                    agreement.level, agreement.contradicts,
+                )
+            )  # fmt: skip
         return Lookup(normalized, out, vague)
 
     # -- scoring -------------------------------------------------------------------------------
     def _score(self, text: str, limit: int) -> tuple[str, list[tuple[float, int]], bool]:
-        head, tail = split_tail(_EXTRA_WORDS.sub("", clean(text)[0]))
+        head, tail = split_tail(spell_dashed(_query_text(clean(text)[0])))
         gaz = self._gazetteer
         q_admin, q_local = normalize_split(head, gaz)
         normalized = q_admin + q_local
@@ -317,8 +360,8 @@ class AddressIndex:
             if pos not in seen:
                 seen.add(pos)
                 unique.append((score, pos))
-                if len(unique) == limit:
-                    break
+                if len(unique) == limit + _RERANK_EXTRA:
+                    break  # the rest are read only if contradictions push these down
         return normalized + detail, unique, not detail and self._vague(q_local)
 
     def _vague(self, q_local: str) -> bool:
@@ -381,6 +424,16 @@ class AddressIndex:
         hit = get((k, detail))
         if hit is not None:
             return 1.0, hit
+        if "单元" not in detail and "室" in detail and "幢" in detail:
+            # 7幢1301室: a room given after its building without the unit, which the
+            # library lists (7幢1单元1301室); taken only when one unit has that room.
+            building, _, room = detail.partition("幢")
+            hits = {
+                h for u in range(1, _UNITS_TRIED + 1)
+                if (h := get((k, f"{building}幢{u}单元{room}"))) is not None
+            }  # fmt: skip
+            if len(hits) == 1:
+                return 1.0, hits.pop()
         for coarser in fallbacks:
             hit = get((k, coarser))
             if hit is not None:
@@ -395,13 +448,19 @@ class AddressIndex:
         for i in range(min(n, 20 * len(sample))):
             record = sample[i % len(sample)]
             query = noisy(record, rng)[:200]
-            scored = self._score(query, 2)[1]
+            scored = self._library.rerank(query, self._score(query, 2)[1], 2)
             if not scored:
                 continue
             second = scored[1][0] if len(scored) > 1 else 0.0
             raws.append(_raw(scored[0][0], scored[0][0] - second))
             right.append(self._id(scored[0][1]) == record.id)
         return Calibrator.fit(raws, right)
+
+
+def _query_text(cleaned: str) -> str:
+    """A cleaned query without filler words (附近, 对面) and letting words (整套)."""
+    out = FILLER.sub("", cleaned)
+    return WHOLE.sub("", out) if out[-1:] in WHOLE_END else out
 
 
 def _counted(keys: npt.NDArray[np.int32]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.intp]]:
@@ -428,7 +487,20 @@ def _fallbacks(detail: str) -> tuple[str, ...]:
     Computed once per query rather than once per candidate key.
     """
     parts = [n + m for n, m in _DETAIL_PART.findall(detail)]
-    return tuple("".join(parts[:i]) for i in range(len(parts) - 1, -1, -1))
+    coarser = tuple("".join(parts[:i]) for i in range(len(parts) - 1, -1, -1))
+    joined = "".join(parts)
+    # What the parts leave out (a trailing number) makes the whole of them a coarser form.
+    return coarser if joined == detail else (joined, *coarser)
+
+
+@lru_cache(maxsize=4096)
+def _prefixes(detail: str) -> tuple[str, ...]:
+    """The building and building-and-unit a detail starts with (3幢, 3幢2单元), if shorter."""
+    parts = [n + m for n, m in _DETAIL_PART.findall(detail)]
+    if not parts or not parts[0].endswith("幢"):
+        return ()
+    joined = ["".join(parts[:i]) for i in range(1, min(len(parts), 3))]
+    return tuple(p for p in joined if p != detail)
 
 
 def _number_fit(query: list[str], key: frozenset[str]) -> float:

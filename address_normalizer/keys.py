@@ -21,13 +21,15 @@ from .normalize import normalize_cleaned, normalize_split
 from .tagging import admin_prefix
 from .text import clean
 
-__all__ = ["KeyMaker", "admin_cut", "detail_of", "split_admin", "split_tail"]
+__all__ = ["KeyMaker", "admin_cut", "detail_of", "spell_dashed", "split_admin", "split_tail"]
 
 _RAW_TAIL = re.compile(
     r"(?:[0-9０-９A-Za-zＡ-Ｚａ-ｚ零〇一二三四五六七八九十百两-]+"
-    r"(?:号楼|幢|栋|座|单元|室|层|楼|房|户|F))+[0-9０-９]*$"
+    r"(?:号楼|幢|栋|座|单元|室|层|楼|房|户|F))+"
+    r"(?:[A-Za-zＡ-Ｚａ-ｚ]?[0-9０-９]+[A-Za-zＡ-Ｚａ-ｚ]?)?$"
 )
 _EMPTY = Gazetteer()
+_BARE_ROOM = re.compile(r"(?:单元|幢)[A-Z]?[0-9]+[A-Z]?$")
 # Levels cut off into the admin part. The community stays in the local part: for a village
 # house (联丰村5组12号) it is what tells one 5组12号 from the hundreds of others.
 _ADMIN_LABELS = ("district", "town", "street")
@@ -57,8 +59,22 @@ def detail_of(raw_tail: str) -> str:
     if not raw_tail:
         return ""
     text = normalize_cleaned(clean(raw_tail)[0], _EMPTY)
-    m = re.search(r"单元([0-9]+)$", text)
+    # A number after a unit or building without its marker is a room (2单元102, 251栋201).
+    m = _BARE_ROOM.search(text)
     return text + "室" if m else text
+
+
+_DASHED = re.compile(
+    r"(?<=[^0-9A-Z号路街道巷弄-])([0-9]{1,3}[A-Z]?)-([0-9]{1,2})-([0-9]{1,4}[A-Z]?)$"
+)
+
+
+def spell_dashed(text: str) -> str:
+    """A building-unit-room number closing a text after a name (怡翠山庄39-1-1D) spelled with
+    its markers (39幢1单元1D室), as the library writes it; a door number (183-1号) stays."""
+    if "-" not in text[-12:]:
+        return text
+    return _DASHED.sub(r"\1幢\2单元\3室", text)
 
 
 def admin_cut(comps: Mapping[str, str]) -> tuple[str, ...]:

@@ -144,6 +144,12 @@ NOISE_TAIL = re.compile(
 )
 # The last characters of those words: a text ending otherwise has no noise tail (cheap test).
 NOISE_TAIL_END = frozenset("联系话件收谢转理生姐士师傅某")
+# Filler words around a place that name no part of it (附近, 对面): a matcher drops them.
+FILLER = re.compile(r"(?:斜对面|对面|附近|旁边|隔壁|门口|周边|里面|边上|旁)")
+# Letting words after a door, building or room: the whole flat, floor or building (整套,
+# 整栋, 全层), or which part of it (一层 stays: it is a floor). They name no place.
+WHOLE = re.compile("(?<=..)(?:整套|整栋|整幢|整层|整间|整户|全套|全栋|全层|整租|合租)$")
+WHOLE_END = frozenset("套栋幢层间户租")
 NOISE_HEAD = re.compile(r"^(?:中国|中华人民共和国)")
 # Words that start a note to the courier or caller (到了打电话, 放门口, 送到楼下); the note
 # runs to the end of the text and, like the words above, is no part of the address (the

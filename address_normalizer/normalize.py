@@ -6,6 +6,7 @@ import re
 
 from .errors import check_text
 from .gazetteer import Gazetteer, national
+from .lexicon import WHOLE, WHOLE_END
 from .numerals import convert_numbered
 from .tagging import Span, admin_prefix
 from .text import clean
@@ -94,8 +95,12 @@ def normalize_split(cleaned: str, gazetteer: Gazetteer) -> tuple[str, str]:
 
 
 def canonical_numbers(text: str) -> str:
-    """Numerals to digits before numbering markers, then the synonyms (幢, 室, 层)."""
+    """Numerals to digits before numbering markers, then the synonyms (幢, 室, 层); a
+    letting word after a number (整套, 整栋: the whole flat or building) says nothing about
+    where, and goes."""
     out = convert_numbered(text)
+    if out[-1:] in WHOLE_END:
+        out = WHOLE.sub("", out)
     out = _BUILDING.sub("幢", out)
     out = _ROOM.sub("室", out)
     return _FLOOR.sub("层", out)

@@ -20,7 +20,7 @@ NUMERAL_CHARS = "零〇一二三四五六七八九十百千两"
 # Markers after which a numeral is a number; longer markers first so that 号楼 wins over 号.
 MARKERS = (
     "号楼", "号院", "单元", "号", "幢", "栋", "座", "室", "房", "户", "层", "楼", "弄", "组",
-    "队", "期", "街坊", "排", "梯",
+    "队", "期", "街坊", "排", "梯", "巷",
 )  # fmt: skip
 
 NUMBERED = re.compile(

@@ -19,7 +19,7 @@ from .state import TagState
 _NAME_TAIL = frozenset("村路街巷弄道桥")
 _LEVEL_WORDS = (
     ("街道", "town"), ("镇", "town"), ("乡", "town"), ("县", "district"), ("区", ""),
-    ("省", "prov"), ("市", ""),
+    ("省", "prov"), ("市", ""), ("社区", "community"),
 )  # fmt: skip
 # The level a division name's last character gives it, for names the gazetteer does not
 # know (市辖县, 乐青市, 鄞洲区).

@@ -36,6 +36,8 @@ _ROAD_NEXT = re.compile("([东西南北中]{0,2})(?:路|街|大道|巷|弄)")
 # A ring road may follow a name that ends in one of these (掌起工业区 + 北一环).
 _NAME_END = frozenset("区镇乡村路街道巷弄县市")
 # What may follow a bare ring road: a connective or a crossing (南外环 + 与, 外环 + 路口).
+_ROAD_INFIX = frozenset("东西南北中一二三四五六七八九十0123456789")
+_LATER_ROAD = re.compile("路|街|大道|巷|弄")
 _BEFORE_PART = re.compile(f"[{''.join(CONNECTIVE)}]|{'|'.join(INTERSECTION)}")
 
 
@@ -109,6 +111,18 @@ def split_chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState
                 continue
             if body < 1:
                 continue
+            if body == 1 and text[cur] in "东西南北" and m.group() == "路":
+                last = pieces[-1] if pieces else None
+                if last and last[0] == "road" and last[2] == cur and last[2] - last[1] == 2:
+                    # 郑巷 + 北路: a one-character lane before a side and 路 is a name
+                    # (a lane of a road is 永新街 + 一巷, a road's section 下塘街 + 北路).
+                    pieces.pop()
+                    pieces.append(("road", last[1], m.end(), m.start()))
+                    cur = m.end()
+                    continue
+                if not pieces and _LATER_ROAD.search(text, m.end(), b):
+                    continue  # 东路 + 桥大道: 东路桥大道 is one road
+
         elif kind == "intersection":
             if text[m.start()] == "路" and body > 0:
                 pieces.append(("road", cur, m.start() + 1, m.start()))
@@ -229,6 +243,10 @@ def _absorb_short(text: str, a: int, b: int, state: TagState) -> int:
     if not state.out or len(state.out) - 1 not in state.short or state.out[-1][2] != a:
         return a
     m = SUFFIX.search(text, a, b)
+    if m is not None and m.lastgroup == "community" and _heads_road(text, a, m, state):
+        start = state.out.pop()[1]
+        state.short.discard(len(state.out))
+        return start
     if m is None or m.lastgroup not in ("road", "poi", "devzone"):
         return a
     road = _ROAD_NEXT.match(text, m.end(), b)
@@ -246,8 +264,35 @@ def _absorb_short(text: str, a: int, b: int, state: TagState) -> int:
         # 南湖 + 城北新村, 永康 + 长城工业区: a one-character ending (城, 苑, 湾) with more
         # name after it is inside the next name more often than it closes one.
         return a
-    if m.start() - a <= 1:
+    if m.start() - a <= 1 or _heads_road(text, a, m, state):
+        # 嘉善 + 大道: the short form heads the name after it.
         start = state.out.pop()[1]
         state.short.discard(len(state.out))
         return start
     return a
+
+
+def _heads_road(text: str, a: int, m: re.Match[str], state: TagState) -> bool:
+    """马安 + 山四路, 谭家 + 岭东路, 黄龙 + 塘东二巷, 莲花 + 北村: a short form opening the
+    text, with no division before it to agree with, before a road (or village) whose own name
+    (without side and ordinal) would be one character, heads that name. With a division
+    before it the hierarchy has vouched for it (椒江区 + 白云 + 山西路); a district's short
+    form heads only a lane or a village (西湖 + 文一路 is a road of 西湖区)."""
+    if m.lastgroup not in ("road", "community") or len(state.out) != 1:
+        return False
+    if road_core(text, a, m.start()) > 1:
+        return False
+    level = state.out[0][0]
+    if m.lastgroup == "community":
+        # 莲花 + 北村, 东方 + 大村: a village is named by two characters or more too.
+        return level in ("town", "district") and m.group() == "村"
+    return level == "town" or (level == "district" and m.group() in ("巷", "弄"))
+
+
+def road_core(text: str, a: int, b: int) -> int:
+    """Characters of ``text[a:b]`` (a road's name before its suffix) left without the sides
+    and ordinals at its end (塘东二 → 塘): a road is named by at least two of them, or by
+    one with an ordinal (经二路)."""
+    while b > a and text[b - 1] in _ROAD_INFIX:
+        b -= 1
+    return b - a

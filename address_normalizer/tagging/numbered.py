@@ -21,6 +21,32 @@ _LABEL_OF_KIND = {"distance": "distance", "house": "houseno", "cell": "cellno",
 # A bare number before one of these starts the next name (00班, 0号库) rather than sitting
 # inside the name before it.
 _UNIT_AFTER_NUMBER = frozenset("班档信标仓库厂车柜号")
+# What a dashed number (building-unit-room) or a bare room number may follow.
+_DASHED_AFTER = frozenset(("poi", "subpoi", "community", "houseno", "devzone"))
+_ROOM_AFTER = frozenset(("poi", "subpoi", "devzone"))
+_ROAD_END = frozenset("路街道巷弄")
+# 鹤洲路43号809: a bare number after a door number closing the address is a room too.
+_ROOM_AFTER_ANY = _ROOM_AFTER | {"roadno"}
+_ROOM_NUMBER = re.compile("[A-Z]?[0-9]{3,5}[A-Z]?")
+# The parts of a dashed number; a trailing 室 or 号 stays with the room.
+_PART = re.compile("[0-9A-Z]+(?:室|号)?")
+
+
+def _dashed(text: str, start: int, end: int, prev: str, state: TagState) -> bool:
+    """Split a dashed number closing the address into building, unit and room (缤纷北苑
+    47-6-746, 万达豪庭7-662室; after a building, 3-502 is unit and room); the dashes are
+    no part. Returns False when the parts do not read so."""
+    parts = [(m.start(), m.end()) for m in _PART.finditer(text, start, end)]
+    labels: tuple[str, ...]
+    if prev == "houseno":
+        labels = ("cellno", "roomno")
+    else:
+        labels = ("houseno", "roomno") if len(parts) == 2 else ("houseno", "cellno", "roomno")
+    if len(parts) != len(labels) or len(parts) < 2:
+        return False
+    for label, (a, b) in zip(labels, parts, strict=True):
+        state.emit(label, a, b)
+    return True
 
 
 def in_name(kind: str, m: re.Match[str], last: int, end_all: int, text: str) -> bool:
@@ -38,8 +64,14 @@ def in_name(kind: str, m: re.Match[str], last: int, end_all: int, text: str) -> 
         and not ROAD_TAIL.search(text, last, m.start())
     ):
         return True  # a number inside a name (莫泰000酒店, 解放军000医院)
-    # 金竹八巷, 南四巷: a Chinese ordinal inside a lane's name.
-    return kind == "lane" and m.start() > last and m[0][0] in NUMERAL and text[m.start() - 1] > "~"
+    # 金竹八巷, 南四巷: an ordinal inside a lane's name, whichever way it is written
+    # (水斗坑3巷 is 水斗坑三巷); right after a road, a numbered lane is a lane of that road.
+    return (
+        kind == "lane"
+        and m.start() > last
+        and text[m.start() - 1] > "~"
+        and (m[0][0] in NUMERAL or (len(m[0]) <= 3 and text[m.start() - 1] not in _ROAD_END))
+    )
 
 
 def label_numbered(
@@ -48,13 +80,34 @@ def label_numbered(
     """Label one numbered token by its kind and what came before it."""
     prev = state.last()
     fixed = _LABEL_OF_KIND.get(kind)
+    if (
+        kind == "room"
+        and at_end
+        and prev in _DASHED_AFTER
+        and "-" in text[start:end]
+        and _dashed(text, start, end, prev, state)
+    ):
+        return  # 锦华豪庭7-662室: building and room
     if fixed is not None:
         label = fixed
     elif kind == "hao":
         if prev == "assist" and len(state.out) > 1:
             # 塔墩路东00号: a direction between a road and its number.
             prev = state.out[-2][0]
-        label = "roadno" if prev in ("road", "intersection", "") else "houseno"
+        if prev in ("road", "intersection", ""):
+            label = "roadno"
+        else:
+            # 5幢9单元3164号, 6楼96号: a number after a unit or floor is a room (a shop's
+            # stall in a market hall).
+            label = "roomno" if prev in ("cellno", "floorno") and at_end else "houseno"
+            if (
+                prev == "houseno"
+                and text[state.out[-1][2] - 1] in "栋幢座楼"
+                and (state.out[-1][2] == start)
+            ):
+                # 110栋4号6楼, 15栋114号: a number right after a building is its entrance or
+                # unit (the building was named already).
+                label = "cellno"
     elif kind == "lane":
         # In Shanghai a 弄 is the door number on its road (宛平南路000弄0号楼); elsewhere a
         # numbered lane is a road of its own (建河路00弄0-0号).
@@ -71,10 +124,16 @@ def label_numbered(
             # Once a POI was named, a numbered part after it (its floor, door or building
             # included) is one of its parts: 市场 + 0层 + 0区.
             label = "subpoi" if state.has_poi() and prev in _PART_AFTER else "poi"
-    elif prev in ("cellno", "houseno", "floorno") and at_end:
+    elif prev in ("cellno", "houseno", "floorno") and at_end and "-" not in text[start:end]:
         label = "roomno"
     elif "-" in text[start:end] and prev not in ("road",):
+        if at_end and prev in _DASHED_AFTER and _dashed(text, start, end, prev, state):
+            return
         label = "detail"
+    elif at_end and prev in _ROOM_AFTER_ANY and _ROOM_NUMBER.fullmatch(text, start, end):
+        # 航运中心7318, 人人公寓789: a bare number closing the address after a named place
+        # is its room (a building number is written with 幢 or 号).
+        label = "roomno"
     elif prev == "road":
         label = "roadno"
     else:

@@ -18,6 +18,9 @@ _VILLAGE_CHARS = re.compile("[村组队社]")
 _NUMBERED_PART = re.compile("[0-9A-Z零〇一二三四五六七八九十]+[区期]")
 _LEVEL_END = re.compile("(?:镇|乡|街道|区|县|市|旗)$")
 _NOT_VILLAGE_END = frozenset("区院宫局所部馆站厂店园")
+# Characters that end no place name after a division's short form (they are connectives or
+# locating words): 萧山 + 东 is a direction, not 萧山东.
+_NOT_NAME_END = frozenset("东西南北中上下内外前后旁边与和及的第")
 
 
 def settle(text: str, state: TagState) -> None:
@@ -58,9 +61,22 @@ def settle(text: str, state: TagState) -> None:
             out[i + 1] = ("subpoi", part_start, part_end)
     if _VILLAGE_CHARS.search(text):
         _villages(text, out)
+    for i in range(1, len(out)):
+        label, start, end = out[i]
+        if (
+            end - start == 1
+            and label in ("poi", "subpoi")
+            and i - 1 in state.short
+            and out[i - 1][2] == start
+            and text[start] not in _NOT_NAME_END
+        ):
+            # 桃源 + 居, 马安 + 山: a short division name followed by one character that can
+            # be no part of its own heads a place's name (桃源居, 马安山).
+            out[i - 1] = ("poi", out[i - 1][1], end)
+            out[i] = ("", start, start)
     # A place name is never one character: a lone 第, 中 or A left between two parts is a
     # fragment, not a POI.
-    out[:] = [s for s in out if s[2] - s[1] > 1 or s[0] not in ("poi", "subpoi")]
+    out[:] = [s for s in out if s[2] - s[1] > 1 or s[0] not in ("poi", "subpoi", "")]
     seen = False
     for i, (label, start, end) in enumerate(out):
         if label == "subpoi" and not seen:

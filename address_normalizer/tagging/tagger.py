@@ -16,7 +16,7 @@ behaviour explainable and avoid shipping weights trained on third-party data.
 from __future__ import annotations
 
 from ..gazetteer import Gazetteer
-from ..lexicon import NOISE_HEAD, NOISE_TAIL, NOISE_TAIL_END, NOTE, NUMBERED
+from ..lexicon import NOISE_HEAD, NOISE_TAIL, NOISE_TAIL_END, NOTE, NUMBERED, WHOLE, WHOLE_END
 from .admin import admin_chain
 from .asides import aside, cut, in_legal_name, runs
 from .chunks import split_chunk
@@ -102,9 +102,14 @@ def _noise_start(text: str, pos: int) -> int:
 
 
 def _tail_start(text: str, pos: int) -> int:
-    """Where trailing contact words or names start, searched from ``pos``."""
-    tail = NOISE_TAIL.search(text, pos) if text[-1:] in NOISE_TAIL_END else None
-    return tail.start() if tail else len(text)
+    """Where trailing contact words, names or letting words (整套) start, searched from
+    ``pos``."""
+    end = len(text)
+    if text[-1:] in WHOLE_END:
+        whole = WHOLE.search(text, pos)
+        end = whole.start() if whole else end
+    tail = NOISE_TAIL.search(text, pos, end) if text[end - 1 : end] in NOISE_TAIL_END else None
+    return tail.start() if tail else end
 
 
 def _tag_bracketed(

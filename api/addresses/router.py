@@ -80,7 +80,7 @@ def parse_address(body: ParseRequest, key: Dispatcher) -> dict[str, Any]:
 def compare_addresses(body: CompareRequest, key: Dispatcher) -> dict[str, Any]:
     """Do two addresses name the same place (`exact`), a related one (`partial`), or not?"""
     result = compare(body.a, body.b)
-    return {"relation": result.relation, "score": result.score}
+    return {"relation": result.relation, "score": result.score, "kind": result.kind}
 
 
 def _text_call(func: Any, text: str) -> Any:
@@ -127,6 +127,7 @@ def _geocode_answer(geocoder: Geocoder, body: GeocodeRequest, key: ApiKey) -> di
         "areas": chain_model(best.areas) if best else None,
         "candidates": [_match(m) for m in candidates],
         "version": result.version,
+        "match_level": result.match_level if result.resolved else "none",
     }
 
 
@@ -169,6 +170,7 @@ def _match(match: Match) -> dict[str, Any]:
         "id": match.id, "code": match.code, "full_text": match.full_text, "lon": match.lon,
         "lat": match.lat, "confidence": match.confidence, "score": match.score,
         "areas": chain_model(match.areas), "distance_m": match.distance_m,
+        "level": match.level, "contradicts": list(match.contradicts),
     }  # fmt: skip
 
 

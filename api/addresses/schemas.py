@@ -76,6 +76,18 @@ class CompareResponse(BaseModel):
         "city, district or township"
     )
     score: float = Field(ge=0, le=1)
+    kind: Literal["same", "inside", "same_compound", "same_road", "nearby", ""] = Field(
+        description="same (exact); for partial: inside (a shop, room, floor or unit in the "
+        "other's building or door), same_compound (another or no building of the compound), "
+        "same_road (another or no door on the road), nearby (beside it, a gate of it); "
+        "empty for none"
+    )
+
+
+MatchLevel = Literal[
+    "room", "floor", "unit", "building", "poi", "road_number", "road", "community", "street",
+    "district", "none",
+]  # fmt: skip
 
 
 class AreaLabelModel(BaseModel):
@@ -104,6 +116,15 @@ class MatchModel(BaseModel):
     score: float = Field(ge=0, le=1, description="raw text similarity")
     areas: AreaChain
     distance_m: float | None = Field(default=None, description="reverse only: metres away")
+    level: MatchLevel = Field(
+        default="none",
+        description="deepest level the text and this address agree on: room, floor, unit, "
+        "building, poi (the compound), road_number, road, community, street, district, none",
+    )
+    contradicts: list[str] = Field(
+        default_factory=list,
+        description="levels where the text states something this address states differently",
+    )
 
 
 class Point(BaseModel):
@@ -130,6 +151,11 @@ class GeocodeResponse(BaseModel):
     areas: AreaChain | None
     candidates: list[MatchModel] = Field(description="next candidates (all, when unresolved)")
     version: int
+    match_level: MatchLevel = Field(
+        description="the level the answer is resolved at (room … district; none when "
+        "unresolved); above the address (poi: the compound) `address.full_text` names that "
+        "level only, and the grid is the one the whole compound lies in"
+    )
 
 
 class ReverseResponse(BaseModel):

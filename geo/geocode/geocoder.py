@@ -19,7 +19,7 @@ import random
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +59,9 @@ _LOCATOR_CELL_M = 40.0
 _GRID = Level.GRID.depth
 _CALIBRATION_SEED = 20250601
 Chain = dict[str, AreaLabel | None]
+# Levels inside one index key (an address without its building, unit, floor and room): a
+# contradiction below them leaves the key itself agreed on.
+_WITHIN_KEY = frozenset(("poi", "road_number", "building", "unit", "floor"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,13 @@ class Match:
         The area chain (level → label, or None) under the current boundaries.
     distance_m : float, optional
         For reverse geocoding: metres from the query point.
+    level : str
+        The deepest level the text and this address agree on (``room``, ``unit``,
+        ``building``, ``poi``, ``road_number``, ``road``, ``community``, ``street``,
+        ``district``; ``none``). A resolved answer at a level above the address
+        (``poi``: the compound) has ``full_text`` cut to that level.
+    contradicts : tuple of str
+        Levels where the text states something this address states differently.
     """
 
     id: int
@@ -94,6 +104,8 @@ class Match:
     score: float
     areas: Chain
     distance_m: float | None = None
+    level: str = "none"
+    contradicts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +113,9 @@ class GeocodeResult:
     """The answer to one address text.
 
     ``resolved`` is true only when the calibrated probability that ``best``'s grid is right
-    (``grid_confidence``) reaches the threshold; otherwise ``best`` is None and the caller
-    gets ``candidates`` to choose from: never a silent guess.
+    (``grid_confidence``) reaches the threshold and no component of the text contradicts
+    ``best`` at its ``match_level``; otherwise ``best`` is None and the caller gets
+    ``candidates`` to choose from: never a silent guess.
     """
 
     resolved: bool
@@ -111,6 +124,7 @@ class GeocodeResult:
     grid_confidence: float
     candidates: list[Match]
     version: int
+    match_level: str = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +180,7 @@ class Geocoder:
         self._cache_size = max(0, cache_size)
         self._cache_lock = threading.Lock()
         self._chain_of: dict[int, Chain] = {}
+        self._key_grid: npt.NDArray[np.bool_] | None = None
         self.pool: GeocodePool | None = None
         """Helper processes for large batches (:meth:`attach_pool`); None: one core."""
         # Coarse cells: the geocoder asks for a million points once and one point per reverse
@@ -214,17 +229,39 @@ class Geocoder:
         # alone would resolve "百妙社区" to one of its doors, and a report to one of its grids,
         # with full confidence. A silent guess; the text names no grid.
         grid_confidence = 0.0 if vague else round(self._grid_cal(raw_grid), 4)
-        resolved = grid_confidence >= self.threshold
+        top = found[0]
+        # A text that contradicts the top answer (building 7 against building 3) resolves
+        # only at the level above the contradiction both agree on, and only where that level
+        # names one grid: the compound's, when the whole compound lies in it.
+        coarse = bool(top.contradicts) and top.level in _WITHIN_KEY
+        resolved = grid_confidence >= self.threshold and (
+            not top.contradicts or (coarse and self._one_grid(top.position))
+        )
         listed = found[:limit] if runners_up or not resolved else found[:1]
         matches = [
             self._match(c, confidence if rank == 0 else self._address_cal(_runner_raw(c, found)))
             for rank, c in enumerate(listed)
         ]
         if resolved:
+            best = matches[0]
+            if coarse:
+                best = replace(best, full_text=self.index.cut(top.position, top.level))
             return GeocodeResult(
-                True, normalized, matches[0], grid_confidence, matches[1:], self.version
+                True, normalized, best, grid_confidence, matches[1:], self.version, top.level
             )
         return GeocodeResult(False, normalized, None, grid_confidence, matches, self.version)
+
+    def _one_grid(self, position: int) -> bool:
+        """Whether every address of the key (compound, house) at ``position`` is in one grid."""
+        if self._key_grid is None:
+            keys = self.index.key_at
+            grids = self._chains[_GRID]
+            low = np.full(self.index.n_keys, np.iinfo(np.int32).max, dtype=np.int64)
+            high = np.full(self.index.n_keys, -2, dtype=np.int64)
+            np.minimum.at(low, keys, grids)
+            np.maximum.at(high, keys, grids)
+            self._key_grid = (low == high) & (low >= 0)
+        return bool(self._key_grid[self.index.key_at[position]])
 
     def geocode_many(
         self, texts: Sequence[str], *, limit: int = 5, runners_up: bool = True
@@ -353,10 +390,20 @@ class Geocoder:
 
     # -- internals -----------------------------------------------------------------------------
     def _match(self, candidate: Candidate, confidence: float) -> Match:
-        return self._match_at(candidate.position, confidence, candidate.score)
+        return self._match_at(
+            candidate.position, confidence, candidate.score,
+            level=candidate.level, contradicts=candidate.contradicts,
+        )  # fmt: skip
 
     def _match_at(
-        self, position: int, confidence: float, score: float, *, distance_m: float | None = None
+        self,
+        position: int,
+        confidence: float,
+        score: float,
+        *,
+        distance_m: float | None = None,
+        level: str = "none",
+        contradicts: tuple[str, ...] = (),
     ) -> Match:
         table = self._table
         return Match(
@@ -369,6 +416,8 @@ class Geocoder:
             score=round(float(score), 4),
             areas=self.chain_of(position),
             distance_m=distance_m,
+            level=level,
+            contradicts=contradicts,
         )
 
     def _raw(self, found: list[Candidate]) -> tuple[float, float]:

@@ -468,3 +468,71 @@ def test_ring_roads_are_one_road(text: str, expected: list[tuple[str, str]]) -> 
 )  # fmt: skip
 def test_road_sections_belong_to_the_road(text: str, expected: list[tuple[str, str]]) -> None:
     assert labels(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "tail"),
+    [
+        # A dashed number closing the address: building, unit and room, dashes no part.
+        ("滨江区丽水雅苑47-6-746", [("poi", "丽水雅苑"), ("houseno", "47"), ("cellno", "6"),
+                                    ("roomno", "746")]),
+        ("兰江街道锦华豪庭7-662室", [("poi", "锦华豪庭"), ("houseno", "7"), ("roomno", "662室")]),
+        ("锦华豪庭3幢2-502", [("houseno", "3幢"), ("cellno", "2"), ("roomno", "502")]),
+        # A bare room number after a named place, or after a building.
+        ("江东区海运中心7318", [("district", "江东区"), ("poi", "海运中心"), ("roomno", "7318")]),
+        ("福田区福莲汇2213", [("poi", "福莲汇"), ("roomno", "2213")]),
+        ("桃源居5幢9单元3164号", [("houseno", "5幢"), ("cellno", "9单元"), ("roomno", "3164号")]),
+        ("悦湖嘉园7栋1301", [("poi", "悦湖嘉园"), ("houseno", "7栋"), ("roomno", "1301")]),
+        # A door number right after a building is its entrance.
+        ("临江小区11栋3号12楼", [("houseno", "11栋"), ("cellno", "3号"), ("floorno", "12楼")]),
+        # Letting words name no place.
+        ("宝安区绘猫路38号整套", [("road", "绘猫路"), ("roadno", "38号")]),
+        ("宝安区北环路24栋整栋", [("road", "北环路"), ("houseno", "24栋")]),
+    ],
+)  # fmt: skip
+def test_rooms_and_suffixes(text: str, tail: list[tuple[str, str]]) -> None:
+    assert labels(text)[-len(tail) :] == tail
+
+
+def test_lane_numerals_compare_equal() -> None:
+    from address_normalizer import compare, normalize
+
+    assert normalize("莲塘村二巷1号") == normalize("莲塘村2巷1号")
+    assert normalize("弓村十一巷5号") == normalize("弓村11巷5号")
+    assert compare("水斗坑3巷7号", "水斗坑三巷7号").relation == "exact"
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # A short division name opening the text before a road whose own name would be one
+        # character heads the road's name; with a division before it, it stays a division.
+        ("马安山四路", [("road", "马安山四路")]),
+        ("谭家岭东路18号", [("road", "谭家岭东路"), ("roadno", "18号")]),
+        ("黄龙塘东二巷", [("road", "黄龙塘东二巷")]),
+        ("东路桥大道", [("road", "东路桥大道")]),
+        ("郑巷北路3号", [("road", "郑巷北路"), ("roadno", "3号")]),
+        ("西湖区文一路3号", [("district", "西湖区"), ("road", "文一路"), ("roadno", "3号")]),
+        ("永新街一巷5号", [("road", "永新街"), ("road", "一巷"), ("roadno", "5号")]),
+    ],
+)
+def test_road_names_holding_division_like_words(text: str, want: list[tuple[str, str]]) -> None:
+    assert labels(text) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # A short division name followed by one character that is no part of its own heads
+        # a place's name; followed by 社区 it is the community's name.
+        ("桃源居2栋1403", [("poi", "桃源居"), ("houseno", "2栋"), ("roomno", "1403")]),
+        (
+            "红星社区格布一巷5号",
+            [("community", "红星社区"), ("road", "格布一巷"), ("roadno", "5号")],
+        ),
+        ("文三路12号809", [("road", "文三路"), ("roadno", "12号"), ("roomno", "809")]),
+        ("莲花北村56栋", [("community", "莲花北村"), ("houseno", "56栋")]),
+    ],
+)
+def test_short_division_names_heading_places(text: str, want: list[tuple[str, str]]) -> None:
+    assert labels(text) == want

@@ -100,6 +100,12 @@ def test_compare(http: TestClient, a: str, b: str, relation: str) -> None:
     assert got.relation == relation and 0 <= got.score <= 1
 
 
+def test_compare_says_what_kind_of_partial(http: TestClient) -> None:
+    body = {"a": "文三路12号3幢", "b": "文三路12号5幢"}
+    got = CompareResponse.model_validate(http.post("/v1/addresses/compare", json=body).json())
+    assert (got.relation, got.kind) == ("partial", "same_compound")
+
+
 @pytest.mark.parametrize(
     ("body", "field"), [({"a": "", "b": "x"}, "a"), ({"a": "x", "b": 3}, "b"), ({"a": "x"}, "b")]
 )
@@ -121,6 +127,22 @@ def test_geocode_resolves_a_noisy_address_to_its_grid(
     assert got.areas.grid is not None and got.areas.grid.code == row["grid"]
     assert got.point is not None and (got.point.lon, got.point.lat) == (row["lon"], row["lat"])
     assert got.grid_confidence >= got.threshold and got.confidence is not None
+    assert got.match_level == got.address.level == "room" and got.address.contradicts == []
+
+
+def test_geocode_never_resolves_to_a_building_the_text_contradicts(
+    http: TestClient, demo_city: SampleCity
+) -> None:
+    frame = demo_city.addresses
+    row = frame[frame["components"].map(lambda c: c.get("houseno") == "1幢")].iloc[7]
+    comps = row["components"]
+    text = f"{comps['district']}{comps['road']}{comps['roadno']}{comps.get('poi', '')}98栋1201"
+    got = GeocodeResponse.model_validate(http.post("/v1/geocode", json={"address": text}).json())
+    if got.resolved:
+        assert got.address is not None and got.match_level in ("poi", "road_number")
+        assert "幢" not in got.address.full_text
+    top = got.address or got.candidates[0]
+    assert top.level in ("poi", "road_number")
 
 
 def test_geocode_in_doubt_answers_unresolved_with_candidates(http: TestClient) -> None:
