@@ -4,7 +4,8 @@ and delete (DELETE) areas, through exactly the plans and checks of ``/v1/areas``
 What clients get back, documented in the README:
 
 * a refused edit is the usual JSON error (422 for topology) whose ``details`` is a GeoJSON
-  FeatureCollection of the problems, as ``/v1`` answers; a stale ``If-Match`` is 412;
+  FeatureCollection of the problems, as ``/v1`` answers; a stale ``If-Match`` is 412; QGIS
+  gets the same as an OGC exception report (``api.ogc.exceptions``), the only body it reads;
 * an accepted edit answers ``{"id", "version", "warnings"}`` (``warnings`` a FeatureCollection:
   gaps the edit leaves in its parent) with the new ``ETag``, and the header
   ``OGC-Edit-Warnings: N`` when there are any, for clients that ignore bodies;
@@ -30,6 +31,7 @@ from api.auth import Editor, require_in_scope
 from api.deps import StoreDep
 from api.editing import FeatureIn, geometry_from, new_area_from, team_from
 from api.ogc.common import EPSG4490, base_url, collection_level, crs_of, swap_axes
+from api.ogc.exceptions import OgcWriteRoute
 from geo.access import ApiKey
 from geo.areas import (
     AreaRecord,
@@ -45,7 +47,7 @@ from geo.stores import Store
 
 __all__ = ["area_of", "router"]
 
-router = APIRouter()
+router = APIRouter(route_class=OgcWriteRoute)
 
 JSON_TYPES = {"", "application/json", "application/geo+json", "application/merge-patch+json",
               "text/plain"}  # fmt: skip
@@ -167,7 +169,8 @@ def create_item(
     """Create an area; 201 with its ``Location``, or 422 with the topology problems."""
     level = collection_level(collection_id)
     feature = _feature_in(body, content_crs)
-    props = dict(feature.properties)
+    # QGIS sends every field of the layer, the server-kept ones (level, version, ...) as null
+    props = {k: v for k, v in feature.properties.items() if v is not None}
     if not props.get("code") and isinstance(body.get("id"), str):
         props["code"] = body["id"]
     area = new_area_from(feature.model_copy(update={"properties": props}))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import shapely
@@ -154,3 +155,19 @@ def test_the_reason_is_x_reason_or_names_the_client(http: TestClient, store: Sto
                headers={"X-Reason": "%E6%9B%B4%E5%90%8D"})  # fmt: skip
     reasons = [c.reason for c in store.list_changesets().items[:2]]
     assert reasons == ["更名", "QGIS/34006/Debian via OGC API: update"]
+
+
+def test_qgis_gets_a_refusal_as_an_exception_report(http: TestClient) -> None:
+    """QGIS shows a failed request's text only from an OGC exception report (XML)."""
+    too_big = COMMUNITY | {"geometry": mapping(shapely.box(X0, Y0, X0 + 0.2, Y0 + 0.05))}
+    qgis = {"User-Agent": "Mozilla/5.0 QGIS/34006/Debian GNU/Linux 12 (bookworm)"}
+    answer = http.post(ITEMS, json=too_big, headers=qgis)
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/xml"
+    root = ElementTree.fromstring(answer.content)
+    assert root.tag.endswith("ExceptionReport")
+    first, second = list(root)
+    assert first.get("exceptionCode") == "topology_error"
+    assert "outside" in (first[0].text or "") or "parent" in (first[0].text or "")
+    assert json.loads(second[0].text or "")["type"] == "FeatureCollection"
+    as_json = http.post(ITEMS, json=too_big, headers=qgis | {"Accept": "application/json"})
+    assert as_json.json()["error"]["code"] == "topology_error"
