@@ -13,7 +13,7 @@ What clients get back, documented in the README:
   default naming the client from its ``User-Agent`` (``QGIS/34006 via OGC API: update``).
 
 Bodies are JSON whatever their ``Content-Type`` says, or when it is missing: OWSLib sends
-string bodies without one.
+string bodies without one, or as ``text/xml``.
 """
 
 from __future__ import annotations
@@ -56,16 +56,20 @@ MAX_REASON = 2000
 
 
 async def json_body(request: Request) -> Any:
-    """The body as JSON, whatever (or whether) its ``Content-Type``, if that names JSON or text."""
+    """The body as JSON, whatever (or whether) its ``Content-Type``.
+
+    Clients mislabel it: OWSLib posts its string bodies as ``text/xml`` or with no type at
+    all. A body that is not JSON is refused, naming the type it claimed.
+    """
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media not in JSON_TYPES and not media.endswith("+json"):
-        raise InvalidInputError(f"send the feature as GeoJSON, not {media}",
-                                field="Content-Type")  # fmt: skip
     raw = await request.body()
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError("the body is not JSON", field="body") from None
+        if media in JSON_TYPES or media.endswith("+json"):
+            raise InvalidInputError("the body is not JSON", field="body") from None
+        raise InvalidInputError(f"send the feature as GeoJSON, not {media}",
+                                field="Content-Type") from None  # fmt: skip
 
 
 Body = Annotated[Any, Depends(json_body)]
