@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.telemetry import TelemetryConfig
 from starlette.types import Receive, Scope, Send
 
+from api.access_log import install_key_redaction
 from api.addresses import router as addresses
 from api.addresses import start_geocoder
 from api.areas import router as areas
@@ -108,6 +109,7 @@ async def _answer_at_the_door(
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application; the store is opened (and migrated) when the lifespan starts."""
     settings = settings or Settings()
+    install_key_redaction()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

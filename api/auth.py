@@ -1,4 +1,10 @@
-"""Authentication by ``X-API-Key`` and authorisation by role and area scope.
+"""Authentication by API key and authorisation by role and area scope.
+
+A key may come as the ``X-API-Key`` header, as ``Authorization: Bearer <key>`` or as HTTP
+Basic with the key as the password (any user name): desktop GIS clients such as QGIS 3.22
+offer only Basic, GDAL and most HTTP libraries offer all three. Where the key comes from is
+this module's ``presented_key``; nothing else parses the headers. Keys in query strings are
+not read here: only Open311, whose spec puts ``api_key`` in the request, takes one there.
 
 Keys are looked up in the store and cached for a few seconds per worker, so the hot paths
 (locate at thousands of calls per second) do not hit the database each time; a revoked key
@@ -7,9 +13,11 @@ stops working within that TTL.
 
 from __future__ import annotations
 
+import binascii
 import threading
 import time
-from collections.abc import Callable
+from base64 import b64decode
+from collections.abc import Callable, Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -25,17 +33,48 @@ __all__ = [
     "KeyCache",
     "api_key_header",
     "check_dispatcher",
+    "key_from_authorization",
+    "presented_key",
     "require",
     "require_in_scope",
 ]
 
 api_key_header = APIKeyHeader(
-    name="X-API-Key", auto_error=False, description="an API key from `onemap keys create`"
+    name="X-API-Key",
+    auto_error=False,
+    description="an API key from `onemap keys create`; `Authorization: Bearer <key>` and HTTP "
+    "Basic with the key as the password (any user name) are accepted too",
 )
 # The header alone, for hot async endpoints that check the key themselves on the event loop
 # (a cache hit costs microseconds), instead of the role dependencies below, which FastAPI
 # runs in its thread pool: a hop that costs more than such a call's own work.
 ApiKeyHeader = Annotated[str | None, Security(api_key_header)]
+
+
+def key_from_authorization(value: str | None) -> str | None:
+    """The key in an ``Authorization`` header: a Bearer token or a Basic password.
+
+    A header in neither form gives None (the caller then answers 401 as for no key).
+    """
+    if not value:
+        return None
+    scheme, _, credentials = value.strip().partition(" ")
+    scheme, credentials = scheme.lower(), credentials.strip()
+    if scheme == "bearer":
+        return credentials or None
+    if scheme == "basic":
+        try:
+            decoded = b64decode(credentials, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        _, colon, password = decoded.partition(":")
+        return password if colon and password else None
+    return None
+
+
+def presented_key(headers: Mapping[str, str]) -> str | None:
+    """The API key a request presents: ``X-API-Key`` first, then ``Authorization``."""
+    return headers.get("x-api-key") or key_from_authorization(headers.get("authorization"))
 
 
 class KeyCache:
@@ -70,8 +109,13 @@ def require(role: Role) -> Callable[..., ApiKey]:
         presented: Annotated[str | None, Security(api_key_header)] = None,
     ) -> ApiKey:
         if not presented:
-            raise UnauthenticatedError("missing API key: send it in the X-API-Key header",
-                                       field="X-API-Key")  # fmt: skip
+            presented = key_from_authorization(request.headers.get("authorization"))
+        if not presented:
+            raise UnauthenticatedError(
+                "missing API key: send it in the X-API-Key header, as a Bearer token or as "
+                "the password of HTTP Basic",
+                field="X-API-Key",
+            )
         cache: KeyCache = request.app.state.key_cache
         key = cache.lookup(presented, request.app.state.store)
         if key is None:

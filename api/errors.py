@@ -34,6 +34,7 @@ from geo.errors import (
 )
 
 __all__ = [
+    "CHALLENGE",
     "HANDLERS",
     "error_answer",
     "error_response",
@@ -56,6 +57,9 @@ STATUS_BY_ERROR: list[tuple[type[OnemapError], int]] = [
     (InvalidInputError, 422),
 ]
 RETRY_AFTER_SECONDS = "5"
+# Sent with every 401, so that clients supporting one of these schemes (QGIS and GDAL: Basic)
+# prompt for the key; see api/auth.py for where a key may come from.
+CHALLENGE = 'Basic realm="onemap", Bearer realm="onemap", ApiKey header="X-API-Key"'
 
 
 def error_response(
@@ -91,7 +95,7 @@ async def _onemap_error(request: Request, exc: Exception) -> JSONResponse:
         retry = exc.details.get("retry_after", 1) if isinstance(exc.details, dict) else 1
         headers = {"Retry-After": str(max(1, math.ceil(float(retry))))}
     elif status == 401:
-        headers = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
+        headers = {"WWW-Authenticate": CHALLENGE}
     return error_response(status, exc.code, exc.message, details, headers)
 
 

@@ -2,14 +2,14 @@
 
 Browsers cannot put a header on a page they navigate to, so ``/map`` also accepts the key
 from its login cookie (see ``api/map/router.py``); tiles and the page's data calls take the
-``X-API-Key`` header, which the page's scripts send.
+key as any request does (``X-API-Key``, Bearer or Basic; the page's scripts send the header).
 """
 
 from __future__ import annotations
 
 from fastapi import Request
 
-from api.auth import require
+from api.auth import presented_key, require
 from api.map.settings import MapSettings
 from geo.access import ApiKey, Role
 
@@ -32,7 +32,7 @@ def map_access(request: Request, presented: str | None = None) -> ApiKey | None:
     Raises the usual 401/403 errors otherwise. A key that is presented is always checked,
     even on a public map, so that a scoped key still sees only its own subtree.
     """
-    presented = presented or request.headers.get("x-api-key")
+    presented = presented or presented_key(request.headers)
     if not presented and map_settings(request).public_map:
         return None
     return _check_viewer(request, presented)

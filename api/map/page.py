@@ -206,6 +206,7 @@ def build_page(opts: PageOptions) -> str:
             "tilejson": f"{opts.root}/tiles/districts.json",
             "labels": f"{opts.root}/map/labels.json",
             "reports": f"{opts.root}/map/reports.json",
+            "requests": f"{opts.root}/open311/v2/requests",
             "locate": f"{opts.root}/v1/locate",
             "geocode": f"{opts.root}/v1/geocode",
             "stats": f"{opts.root}/v1/stats/areas",

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import presented_key
 from api.map.access import check_key, map_access, map_settings
 from api.map.page import PageOptions, build_page, content_security_policy, with_key
 from api.schemas import ErrorBody
@@ -160,7 +161,7 @@ async def one_map(
             )
         redirect = RedirectResponse(f"{_root(request)}/map", status_code=303)
         return _with_cookie(request, redirect, key)
-    presented = request.headers.get("x-api-key") or request.cookies.get(COOKIE)
+    presented = presented_key(request.headers) or request.cookies.get(COOKIE)
     try:
         api_key = await run_in_threadpool(map_access, request, presented)
     except (UnauthenticatedError, ForbiddenError) as exc:

@@ -1,13 +1,20 @@
 """Open311 GeoReport v2, so that existing 311 clients can submit and follow reports.
 
-Implements the JSON format of ``services``, ``requests`` (POST and GET) and ``requests/{id}``
-(https://wiki.open311.org/GeoReport_v2). Differences from the spec's letter, each deliberate:
+Implements the spec (https://wiki.open311.org/GeoReport_v2) in JSON and XML: ``discovery``,
+``services``, ``services/{service_code}`` (the definition: the questions a service asks),
+``requests`` (GET with its filters, POST), ``requests/{id}`` and ``tokens/{token}``; photos as
+multipart ``media`` uploads or a ``media_url``, and each stored photo at
+``requests/{id}/media/{media_id}``. Differences from the spec's letter, each deliberate:
 
-* every call needs an API key, as an ``api_key`` parameter (the spec's way) or the
-  ``X-API-Key`` header; submitting needs a dispatcher key, reading a viewer key;
+* the key may be the spec's ``api_key`` (query or form field) or any way the rest of the API
+  takes one (``X-API-Key``, Bearer, Basic); submitting needs a dispatcher key, reading a viewer
+  key, unless ``ONEMAP_OPEN311_PUBLIC_READS=true`` opens reads (off: citizen reports are not
+  public here); a photo's bytes always need a key;
 * ``lat``/``long`` are WGS84 as the spec says; an extra ``crs`` parameter accepts ``gcj02``
   or ``bd09`` from Chinese map SDKs; ``address_id`` is a standard address id of this service;
-* ``status`` is ``open`` until a report is resolved, then ``closed``; descriptions are masked;
+* ``status`` is ``open`` until a report is resolved, then ``closed``; descriptions are masked
+  and contact fields are never returned; answers to a service's attributes join the text;
+* a request is stored at once, so its token (``onemap-<id>``) names it immediately;
 * errors are the spec's ``[{"code", "description"}]`` with the HTTP status of the main API.
 """
 
@@ -15,8 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Annotated, Any
-from urllib.parse import parse_qs
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,18 +30,13 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import require
+from api.auth import presented_key, require
 from api.deps import parse_as_of
-from api.errors import STATUS_BY_ERROR
-from api.open311.schemas import Open311Request, Open311Service
-from api.reports import (
-    intake,
-    json_response,
-    read_json,
-    render,
-    report_state,
-    scoped_idempotency_key,
-)
+from api.errors import CHALLENGE, STATUS_BY_ERROR
+from api.open311.mapping import CLOSED, OPEN, read_fields, report_fields, request_documents
+from api.open311.settings import open311_settings
+from api.open311.xml import xml_response
+from api.reports import intake, json_response, report_state, scoped_idempotency_key
 from api.reports.service import city_zone
 from geo.access import ApiKey, Role
 from geo.clock import utc_now
@@ -45,36 +46,45 @@ from geo.stores import Store
 
 __all__ = ["router"]
 
-OPEN = (ReportStatus.NEEDS_LOCATION, ReportStatus.NEW, ReportStatus.DISPATCHED,
-        ReportStatus.IN_PROGRESS)  # fmt: skip
-CLOSED = (ReportStatus.RESOLVED, ReportStatus.CLOSED)
 # Our field names → the spec's, so an error names the parameter the client sent.
 SPEC_FIELDS = {"point.lon": "long", "point.lat": "lat", "point.crs": "crs",
                "address": "address_string", "category": "service_code"}  # fmt: skip
 MAX_LIST = 1000
+TOKEN_PREFIX = "onemap-"
+Format = Annotated[Literal["json", "xml"], Path(description="json or xml")]
+ApiKeyParam = Annotated[str | None, Query(description="the spec's key parameter")]
+
+
+def answer(fmt: str, root: str, value: Any, status: int = 200) -> Response:
+    return xml_response(root, value, status) if fmt == "xml" else json_response(value, status)
 
 
 class Open311Route(APIRoute):
-    """Answers errors in the GeoReport v2 shape: ``[{"code": 400, "description": "..."}]``."""
+    """Answers errors in the GeoReport v2 shape, in the format the path asks for."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
-        async def answer(request: Request) -> Response:
+        async def answer_errors(request: Request) -> Response:
+            fmt = "xml" if request.url.path.endswith(".xml") else "json"
             try:
                 return await handler(request)
             except OnemapError as exc:
                 status = next((s for cls, s in STATUS_BY_ERROR if isinstance(exc, cls)), 400)
                 field = SPEC_FIELDS.get(exc.field or "", exc.field)
                 text = exc.message if field is None else f"{field}: {exc.message}"
-                return json_response([{"code": status, "description": text}], status)
+                errors = [{"code": status, "description": text}]
             except RequestValidationError as exc:
                 first = exc.errors()[0] if exc.errors() else {}
                 name = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
-                text = f"{name}: {first.get('msg', 'invalid')}"
-                return json_response([{"code": 422, "description": text}], 422)
+                status, errors = 422, [{"code": 422, "description": f"{name}: "
+                                        f"{first.get('msg', 'invalid')}"}]  # fmt: skip
+            response = answer(fmt, "errors", errors, status)
+            if status == 401:
+                response.headers["WWW-Authenticate"] = CHALLENGE
+            return response
 
-        return answer
+        return answer_errors
 
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
@@ -82,59 +92,118 @@ _viewer, _dispatcher = require(Role.VIEWER), require(Role.DISPATCHER)
 
 
 def _key(request: Request, given: str | None, check: Callable[..., ApiKey]) -> ApiKey:
-    return check(request, given or request.headers.get("x-api-key"))
+    return check(request, given or presented_key(request.headers))
 
 
-@router.get("/services.json", response_model=list[Open311Service])
-def services(request: Request, api_key: Annotated[str | None, Query()] = None) -> Response:
+def _reader(request: Request, given: str | None) -> ApiKey | None:
+    """The reading key, or None for an anonymous reader when public reads are on."""
+    if not (given or presented_key(request.headers)) and open311_settings(request.app).public_reads:
+        return None
+    return _key(request, given, _viewer)
+
+
+def _scope(key: ApiKey | None) -> str | None:
+    return key.scope if key is not None else None
+
+
+def _services(request: Request) -> list[Any]:
+    return list(report_state(request.app).settings.open311_services)
+
+
+@router.get("/discovery.{fmt}")
+def discovery(request: Request, fmt: Format) -> Response:
+    """Where the endpoint is and what it speaks (open: it describes, it holds no reports)."""
+    base = str(request.base_url).rstrip("/")
+    document = {
+        "changeset": "2026-12-07T00:00:00Z",
+        "contact": "onemap 一张图 Open311 endpoint",
+        "key_service": "API keys come from the city's onemap administrators "
+        "(onemap keys create --role dispatcher)",
+        "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2",
+                       "url": f"{base}/open311/v2", "changeset": "2026-12-07T00:00:00Z",
+                       "type": "production", "formats": ["application/json", "text/xml"]}],
+    }  # fmt: skip
+    return answer(fmt, "discovery", document)
+
+
+@router.get("/services.{fmt}")
+def services(request: Request, fmt: Format, api_key: ApiKeyParam = None) -> Response:
     """The report categories, as Open311 services."""
-    _key(request, api_key, _viewer)
-    return json_response([
+    _reader(request, api_key)
+    return answer(fmt, "services", [
         {"service_code": s.service_code, "service_name": s.service_name,
-         "description": s.description, "metadata": False, "type": "realtime",
+         "description": s.description, "metadata": bool(s.attributes), "type": "realtime",
          "keywords": s.keywords, "group": s.group}
-        for s in report_state(request.app).settings.open311_services
+        for s in _services(request)
     ])  # fmt: skip
 
 
-@router.post("/requests.json", status_code=201)
-async def create_request(request: Request) -> Response:
+@router.get("/services/{service_code}.{fmt}")
+def service_definition(
+    request: Request, service_code: str, fmt: Format, api_key: ApiKeyParam = None
+) -> Response:
+    """The questions a service asks: its attributes, as ``attribute[code]`` fields to send."""
+    _reader(request, api_key)
+    found = next((s for s in _services(request) if s.service_code == service_code), None)
+    if found is None:
+        raise NotFoundError(f"no service {service_code[:40]!r}; see services.json",
+                            field="service_code")  # fmt: skip
+    attributes = [
+        {"variable": True, "code": a.code, "datatype": a.datatype, "required": a.required,
+         "datatype_description": a.datatype_description, "order": a.order,
+         "description": a.description,
+         "values": [{"key": v.key, "name": v.name} for v in a.values]}
+        for a in found.attributes
+    ]  # fmt: skip
+    return answer(fmt, "service_definition",
+                  {"service_code": found.service_code, "attributes": attributes})  # fmt: skip
+
+
+@router.post("/requests.{fmt}", status_code=201)
+async def create_request(request: Request, fmt: Format) -> Response:
     """Submit a report: ``service_code`` and ``lat``/``long``, ``address_string`` or
-    ``address_id``; form-encoded (the spec) or JSON. Answers ``[{"service_request_id"}]``."""
-    fields = _form(request.headers.get("content-type", ""), await request.body())
-    key = await run_in_threadpool(_key, request, fields.pop("api_key", None), _dispatcher)
-    raw = await run_in_threadpool(_report_fields, request, fields)
+    ``address_id``; form-encoded (the spec), multipart with ``media`` photos, or JSON.
+    Answers ``[{"service_request_id", "token", "service_notice"}]``."""
+    fields, photos = await read_fields(request)
+    given = fields.pop("api_key", None) or request.query_params.get("api_key")
+    key = await run_in_threadpool(_key, request, given, _dispatcher)
+    raw = await run_in_threadpool(report_fields, request, fields)
     settings = report_state(request.app).settings
     scoped = scoped_idempotency_key(key, request.headers.get("idempotency-key"))
     report = parse_report(raw, settings.policy, zone=city_zone(request), idempotency_key=scoped)
     result = (await run_in_threadpool(intake, request, key, [report]))[0]
+    stored = result.report
+    if result.created and photos:
+        store: Store = request.app.state.store
+        await run_in_threadpool(store.add_report_media, stored.id, photos, actor=key.name,
+                                key_id=key.id)  # fmt: skip
     notice = {
         ReportStatus.NEW: f"accepted; reviewed within {settings.review_hours:g} h",
         ReportStatus.NEEDS_LOCATION: "accepted; the location will be checked by a person",
     }
-    stored = result.report
-    body = [{"service_request_id": str(stored.id), "account_id": None,
-             "service_notice": notice.get(stored.status, "")}]  # fmt: skip
-    return json_response(body, 201 if result.created else 200)
+    body = [{"service_request_id": str(stored.id), "token": f"{TOKEN_PREFIX}{stored.id}",
+             "account_id": None, "service_notice": notice.get(stored.status, "")}]  # fmt: skip
+    return answer(fmt, "service_requests", body, 201 if result.created else 200)
 
 
-@router.get("/requests.json", response_model=list[Open311Request])
+@router.get("/requests.{fmt}")
 def list_requests(
     request: Request,
-    api_key: Annotated[str | None, Query()] = None,
+    fmt: Format,
+    api_key: ApiKeyParam = None,
     service_request_id: Annotated[str | None, Query(description="comma-separated ids")] = None,
-    service_code: Annotated[str | None, Query(max_length=100)] = None,
+    service_code: Annotated[str | None, Query(max_length=1000)] = None,
     start_date: Annotated[str | None, Query(description="ISO 8601")] = None,
     end_date: Annotated[str | None, Query(description="ISO 8601")] = None,
     status: Annotated[str | None, Query(pattern="^(open|closed)(,(open|closed))?$")] = None,
 ) -> Response:
-    """Reports, newest first: by id, or by service, time (default: the last 90 days), status."""
-    key = _key(request, api_key, _viewer)
+    """Reports, newest first: by id, or by service(s), time (default: the last 90 days), status."""
+    key = _reader(request, api_key)
     store: Store = request.app.state.store
     if service_request_id:
         ids = _ids(service_request_id)
-        records = [r for r in (_get(store, i) for i in ids) if r and r.in_scope(key.scope)]
-        return json_response(_requests(request, records))
+        records = [r for r in (_get(store, i) for i in ids) if r and r.in_scope(_scope(key))]
+        return answer(fmt, "service_requests", request_documents(request, records))
     settings = request.app.state.settings
     start = parse_as_of(start_date, settings, field="start_date")
     end = parse_as_of(end_date, settings, field="end_date")
@@ -142,85 +211,74 @@ def list_requests(
         start = utc_now() - timedelta(days=90)
     wanted = set((status or "open,closed").split(","))
     statuses = (OPEN if "open" in wanted else ()) + (CLOSED if "closed" in wanted else ())
-    page = store.list_reports(ReportQuery(
-        within=key.scope, statuses=statuses, reported_from=start, reported_to=end,
-        category=service_code, limit=MAX_LIST,
-    ))  # fmt: skip
-    return json_response(_requests(request, page.items))
+    found: list[ReportRecord] = []
+    for code in service_code.split(",") if service_code else [None]:
+        found += store.list_reports(ReportQuery(
+            within=_scope(key), statuses=statuses, reported_from=start, reported_to=end,
+            category=code.strip() if code else None, limit=MAX_LIST,
+        )).items  # fmt: skip
+    found.sort(key=lambda r: (r.reported_at or r.created_at, r.id), reverse=True)
+    return answer(fmt, "service_requests", request_documents(request, found[:MAX_LIST]))
 
 
-@router.get("/requests/{request_id}.json", response_model=list[Open311Request])
+def _one(request: Request, request_id: int, key: ApiKey | None) -> ReportRecord:
+    record = request.app.state.store.get_report(request_id)
+    if not record.in_scope(_scope(key)):
+        raise ForbiddenError(f"request {request_id} lies outside this key's scope", field="id")
+    return record
+
+
+@router.get("/requests/{request_id}.{fmt}")
 def get_request(
     request: Request,
     request_id: Annotated[int, Path(ge=1, le=2**62)],
-    api_key: Annotated[str | None, Query()] = None,
+    fmt: Format,
+    api_key: ApiKeyParam = None,
 ) -> Response:
     """One report, as a list of one (the spec's shape)."""
-    key = _key(request, api_key, _viewer)
+    key = _reader(request, api_key)
+    record = _one(request, request_id, key)
     store: Store = request.app.state.store
-    record = store.get_report(request_id)
-    if not record.in_scope(key.scope):
-        raise ForbiddenError(f"request {request_id} lies outside this key's scope", field="id")
     notes = [e.note for e in store.report_events(request_id) if e.note]
-    answer = _requests(request, [record])
-    answer[0]["status_notes"] = mask_text(notes[-1]) if notes else None
-    return json_response(answer)
+    documents = request_documents(request, [record])
+    documents[0]["status_notes"] = mask_text(notes[-1]) if notes else None
+    return answer(fmt, "service_requests", documents)
 
 
-# -- mapping ---------------------------------------------------------------------------------------
-def _form(content_type: str, body: bytes) -> dict[str, Any]:
-    media = content_type.split(";")[0].strip().lower()
-    if media == "application/json":
-        data = read_json(body)
-        if not isinstance(data, dict):
-            raise InvalidInputError("send the fields as a JSON object", field="body")
-        return data
-    if media in ("application/x-www-form-urlencoded", ""):
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidInputError("the form is not UTF-8", field="body") from None
-        return {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
-    raise InvalidInputError(
-        "send application/x-www-form-urlencoded (or JSON); media uploads are not supported",
-        field="content-type",
-    )
+@router.get("/tokens/{token}.{fmt}")
+def get_token(request: Request, token: str, fmt: Format, api_key: ApiKeyParam = None) -> Response:
+    """The request a token names (requests are stored at once, so it always names one)."""
+    key = _reader(request, api_key)
+    number = token.removeprefix(TOKEN_PREFIX)
+    if not token.startswith(TOKEN_PREFIX) or not number.isdigit() or len(number) > 18:
+        raise NotFoundError(f"no token {token[:40]!r}", field="token")
+    record = _one(request, int(number), key)
+    return answer(fmt, "service_requests",
+                  [{"service_request_id": str(record.id), "token": token}])  # fmt: skip
 
 
-def _report_fields(request: Request, fields: dict[str, Any]) -> dict[str, Any]:
-    services = {s.service_code for s in report_state(request.app).settings.open311_services}
-    code = fields.get("service_code")
-    if not code:
-        raise InvalidInputError(
-            "service_code is required (see services.json)", field="service_code"
-        )
-    if code not in services:
-        raise InvalidInputError(f"unknown service_code {str(code)[:40]!r}; see services.json",
-                                field="service_code")  # fmt: skip
-    raw: dict[str, Any] = {"source": "open311", "category": code}
-    for ours, theirs in (("description", "description"), ("address", "address_string"),
-                         ("reported_at", "requested_datetime")):  # fmt: skip
-        if fields.get(theirs) not in (None, ""):
-            raw[ours] = fields[theirs]
-    if fields.get("lat") not in (None, "") or fields.get("long") not in (None, ""):
-        raw["point"] = {"lon": fields.get("long"), "lat": fields.get("lat"),
-                        "crs": fields.get("crs") or "wgs84"}  # fmt: skip
-    elif fields.get("address_id") not in (None, ""):
-        address_id = str(fields["address_id"])
-        if not address_id.isdigit():
-            raise InvalidInputError("address_id must be a number", field="address_id")
-        try:
-            found = request.app.state.store.get_address(int(address_id))
-        except NotFoundError:
-            raise InvalidInputError(
-                f"no standard address {address_id}", field="address_id"
-            ) from None
-        raw["point"] = {"lon": found.lon, "lat": found.lat, "crs": "cgcs2000"}
-    name = " ".join(str(fields[k]) for k in ("last_name", "first_name") if fields.get(k))
-    contact = {"name": name, "phone": fields.get("phone"), "email": fields.get("email")}
-    if any(contact.values()):
-        raw["contact"] = {k: str(v)[:100] for k, v in contact.items() if v}
-    return raw
+PHOTO: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}
+}
+
+
+@router.get("/requests/{request_id}/media/{media_id}", responses=PHOTO)
+def get_media(
+    request: Request,
+    request_id: Annotated[int, Path(ge=1, le=2**62)],
+    media_id: Annotated[int, Path(ge=1, le=2**62)],
+    api_key: ApiKeyParam = None,
+) -> Response:
+    """A photo sent with a request; always needs a viewer key whose scope holds the report."""
+    key = _key(request, api_key, _viewer)
+    _one(request, request_id, key)
+    store: Store = request.app.state.store
+    media = store.get_report_media(request_id, media_id)
+    if media.data is None or media.content_type is None:
+        raise NotFoundError(f"media {media_id} is a link: {media.url}", field="media_id")
+    return Response(media.data, media_type=media.content_type,
+                    headers={"Cache-Control": "private, max-age=86400",
+                             "X-Content-Type-Options": "nosniff"})  # fmt: skip
 
 
 def _ids(text: str) -> list[int]:
@@ -236,29 +294,3 @@ def _get(store: Store, report_id: int) -> ReportRecord | None:
         return store.get_report(report_id)
     except NotFoundError:
         return None
-
-
-def _requests(request: Request, records: list[ReportRecord]) -> list[dict[str, Any]]:
-    names = {s.service_code: s.service_name
-             for s in report_state(request.app).settings.open311_services}  # fmt: skip
-    answers = []
-    for record, body in zip(records, render(request, records), strict=True):
-        areas = body["areas"]
-        unit = areas["grid"] or areas["community"]
-        team = (unit or {}).get("team") or {}
-        geocoded = body["location"]["geocoded"]
-        answers.append({
-            "service_request_id": str(record.id),
-            "status": "closed" if record.status in CLOSED else "open",
-            "status_notes": None,
-            "service_name": names.get(record.category or ""), "service_code": record.category,
-            "description": body["description"],
-            "agency_responsible": team.get("name") or (unit or {}).get("name"),
-            "service_notice": None,
-            "requested_datetime": body["reported_at"], "updated_datetime": body["updated_at"],
-            "expected_datetime": body["sla"]["response_due_at"],
-            "address": geocoded["address"] if geocoded else body["address"],
-            "address_id": str(geocoded["address_id"]) if geocoded else None,
-            "zipcode": None, "lat": record.lat, "long": record.lon, "media_url": None,
-        })  # fmt: skip
-    return answers

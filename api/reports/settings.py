@@ -10,7 +10,32 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo.reports import DEFAULT_SOURCES, ReportPolicy
 
-__all__ = ["Open311Service", "ReportSettings"]
+__all__ = ["Open311Attribute", "Open311Service", "ReportSettings"]
+
+
+class Open311AttributeValue(BaseModel):
+    key: str = Field(min_length=1, max_length=100)
+    name: str
+
+
+class Open311Attribute(BaseModel):
+    """A question a service asks (GeoReport v2 service definition); answers join the text."""
+
+    code: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_\-]+$")
+    description: str
+    datatype: Literal["string", "number", "datetime", "text", "singlevaluelist",
+                      "multivaluelist"] = "string"  # fmt: skip
+    required: bool = False
+    datatype_description: str = ""
+    order: int = Field(default=1, ge=1)
+    values: list[Open311AttributeValue] = Field(default_factory=list)
+
+
+URGENCY = Open311Attribute(
+    code="urgency", description="紧急程度", datatype="singlevaluelist",
+    values=[Open311AttributeValue(key="normal", name="一般"),
+            Open311AttributeValue(key="urgent", name="紧急")],
+)  # fmt: skip
 
 
 class Open311Service(BaseModel):
@@ -21,6 +46,7 @@ class Open311Service(BaseModel):
     description: str = ""
     group: str = ""
     keywords: str = ""
+    attributes: list[Open311Attribute] = Field(default_factory=lambda: [URGENCY])
 
 
 DEFAULT_SERVICES = [

@@ -45,7 +45,7 @@ def tile_response(
     headers = {
         "ETag": answer.etag,
         "Cache-Control": cache_control(key, tile_policy(answer, settings, v, as_of)),
-        "Vary": "X-API-Key",
+        "Vary": "X-API-Key, Authorization",
     }
     if if_none_match is not None and answer.etag in {t.strip() for t in if_none_match.split(",")}:
         return Response(status_code=304, headers=headers)

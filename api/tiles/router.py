@@ -151,7 +151,7 @@ async def get_tilejson(
     response = JSONResponse(doc)
     response.headers["ETag"] = etag_of(bytes(response.body))
     response.headers["Cache-Control"] = cache_control(key, "no-cache")
-    response.headers["Vary"] = "X-API-Key"
+    response.headers["Vary"] = "X-API-Key, Authorization"
     return response
 
 

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.auth import presented_key
 from api.map import MapSettings
 from api.tiles.responses import tile_response
 from geo.access import ApiKey, Role
@@ -64,7 +65,7 @@ async def _answer(scope: Scope, path: str) -> Response | None:
         return None
     headers = _headers(scope)
     settings: MapSettings = state.map_settings
-    admitted, key = _key(state, headers.get("x-api-key"), settings)
+    admitted, key = _key(state, presented_key(headers), settings)
     if not admitted:
         return None
     try:
@@ -89,7 +90,7 @@ async def _answer(scope: Scope, path: str) -> Response | None:
 
 
 def _headers(scope: Scope) -> dict[str, str]:
-    wanted = (b"x-api-key", b"if-none-match")
+    wanted = (b"x-api-key", b"authorization", b"if-none-match")
     return {k.decode(): v.decode("latin-1") for k, v in scope["headers"] if k in wanted}
 
 

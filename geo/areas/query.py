@@ -57,12 +57,18 @@ class Bbox:
 
 @dataclass(frozen=True, slots=True)
 class AreaQuery:
-    """Filters for listing areas; all optional. ``as_of`` None means the current version."""
+    """Filters for listing areas; all optional. ``as_of`` None means the current version.
+
+    ``during`` (start, end), either end open as None, selects instead every area that had a
+    version valid at some time inside the interval, in the latest such version (one per code);
+    it is OGC API - Features' ``datetime`` interval.
+    """
 
     level: Level | None = None
     parent: str | None = None
     within: str | None = None  # an area code: that area and its whole subtree (key scopes)
     bbox: Bbox | None = None
     as_of: datetime | None = None
+    during: tuple[datetime | None, datetime | None] | None = None
     limit: int = 1000
     offset: int = 0

@@ -6,6 +6,13 @@ masks, and the per-area statistics leaders read.
 from geo.reports.intake import CONTACT_KEYS, parse_batch, parse_report, request_hash
 from geo.reports.lifecycle import ACTIONS, deadlines, due_for, transition_changes
 from geo.reports.location import AddressResolver, LocationPipeline, Placed, points_of
+from geo.reports.media import (
+    MEDIA_TYPES,
+    MediaRecord,
+    NewMedia,
+    checked_photo,
+    sniff_media_type,
+)
 from geo.reports.model import (
     DEFAULT_SOURCES,
     OPEN_STATUSES,
@@ -30,6 +37,7 @@ __all__ = [
     "ACTIONS",
     "CONTACT_KEYS",
     "DEFAULT_SOURCES",
+    "MEDIA_TYPES",
     "OPEN_STATUSES",
     "AddressResolver",
     "AreaStats",
@@ -38,7 +46,9 @@ __all__ = [
     "GeocodedAddress",
     "IntakeResult",
     "LocationPipeline",
+    "MediaRecord",
     "Method",
+    "NewMedia",
     "NewReport",
     "Placed",
     "Placement",
@@ -50,6 +60,7 @@ __all__ = [
     "ReportStatsHolder",
     "ReportStatus",
     "StatsIndex",
+    "checked_photo",
     "deadlines",
     "due_for",
     "mask_contact",
@@ -58,5 +69,6 @@ __all__ = [
     "parse_report",
     "points_of",
     "request_hash",
+    "sniff_media_type",
     "transition_changes",
 ]

@@ -22,9 +22,10 @@ from geo.errors import NotFoundError, StoreUnavailableError
 from geo.paging import Page
 from geo.stores.access import AccessMixin
 from geo.stores.addresses import ADDRESS_COLUMNS, AddressMixin
-from geo.stores.area_rows import area_from_row, valid_at
+from geo.stores.area_rows import area_from_row, valid_at, valid_during
 from geo.stores.area_writes import AreaWriteMixin
 from geo.stores.editing import EditingMixin
+from geo.stores.report_media import ReportMediaMixin
 from geo.stores.reports import ReportMixin
 from geo.stores.schema import addresses, areas, changesets
 
@@ -34,7 +35,9 @@ ProgressFn = Callable[[str, int, int], None]
 _CHUNK = 5000
 
 
-class Store(AccessMixin, AddressMixin, ReportMixin, EditingMixin, AreaWriteMixin, ABC):
+class Store(
+    AccessMixin, AddressMixin, ReportMixin, ReportMediaMixin, EditingMixin, AreaWriteMixin, ABC
+):
     """A store of areas with full history, standard addresses and the changesets that wrote them."""
 
     backend: ClassVar[str]
@@ -125,7 +128,12 @@ class Store(AccessMixin, AddressMixin, ReportMixin, EditingMixin, AreaWriteMixin
 
     def list_areas(self, query: AreaQuery) -> Page[AreaRecord]:
         """Areas matching the filters, ordered by code, one page of them."""
-        stmt = select(areas).where(valid_at(areas, query.as_of))
+        when = (
+            valid_at(areas, query.as_of)
+            if query.during is None
+            else valid_during(areas, *query.during)
+        )
+        stmt = select(areas).where(when)
         if query.level is not None:
             stmt = stmt.where(areas.c.level == query.level.value)
         if query.parent is not None:

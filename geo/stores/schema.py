@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -33,6 +34,7 @@ __all__ = [
     "changesets",
     "metadata",
     "report_events",
+    "report_media",
     "reports",
 ]
 
@@ -201,6 +203,20 @@ report_events = Table(
     Column("note", Text),
 )
 Index("ix_report_events_report_id", report_events.c.report_id)
+
+# From 0005: photos of a report, uploaded (bytes kept here, in both stores) or linked (url).
+report_media = Table(
+    "report_media",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("report_id", RowId, ForeignKey("reports.id"), nullable=False),
+    Column("content_type", String(40)),
+    Column("size", Integer),
+    Column("data", LargeBinary),
+    Column("url", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+Index("ix_report_media_report_id", report_media.c.report_id)
 
 api_keys = Table(
     "api_keys",

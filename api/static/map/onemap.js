@@ -174,6 +174,40 @@
     return STATUS_COLOURS[item.kind] || "#636363";
   }
 
+  /* A report's popup: its category and status, then its photo (Open311 media), fetched with
+     the key as a blob (an <img> cannot send the key header); a link elsewhere stays a link. */
+  function reportPopup(item) {
+    var node = document.createElement("div");
+    node.className = "onemap-report";
+    node.innerHTML = escapeHtml(item.name || "事件") + " · " + escapeHtml(STATUS_NAMES[item.kind] || item.kind || "") +
+      '<div class="onemap-photo">照片：查询中…</div>';
+    return node;
+  }
+
+  function loadPhoto(item, node) {
+    var slot = node.querySelector(".onemap-photo");
+    request(config().urls.requests + "/" + encodeURIComponent(item.code) + ".json").then(function (answer) {
+      var doc = answer.ok && answer.body ? answer.body[0] : null;
+      var url = doc && doc.media_url;
+      if (!url) { slot.textContent = answer.ok ? "照片：无" : "照片：" + why(answer); return; }
+      if (url.indexOf(window.location.origin + "/") !== 0) {
+        slot.innerHTML = '照片：<a href="' + escapeHtml(url) + '" target="_blank" rel="noopener">外部链接</a>';
+        return;
+      }
+      fetch(url, { headers: headers(), credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) { throw new Error(String(r.status)); }
+        return r.blob();
+      }).then(function (blob) {
+        var img = document.createElement("img");
+        img.alt = "事件照片";
+        img.className = "onemap-photo-img";
+        img.src = URL.createObjectURL(blob);
+        slot.textContent = "";
+        slot.appendChild(img);
+      }).catch(function () { slot.textContent = "照片：无法加载"; });
+    });
+  }
+
   function loadReports() {
     var cluster = state.handles.cluster;
     var heat = state.handles.heat;
@@ -187,9 +221,10 @@
         cluster.clearLayers();
         cluster.addLayers(items.map(function (item) {
           var colour = reportColour(item);
+          var content = reportPopup(item);
           return L.circleMarker([item.lat, item.lon], {
             radius: 6, color: "#fff", weight: 1, fillColor: colour, fillOpacity: 0.9
-          }).bindPopup(escapeHtml(item.name || "事件") + " · " + escapeHtml(STATUS_NAMES[item.kind] || item.kind || ""));
+          }).bindPopup(content, { maxWidth: 320 }).once("popupopen", function () { loadPhoto(item, content); });
         }));
       }
       if (heat) { heat.setLatLngs(items.map(function (item) { return [item.lat, item.lon, 1]; })); }

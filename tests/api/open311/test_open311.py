@@ -19,7 +19,7 @@ def test_services_are_the_categories(http: TestClient) -> None:
         Open311Service.model_validate(s) for s in http.get("/open311/v2/services.json").json()
     ]
     assert {s.service_code for s in services} >= {"environment", "noise", "other"}
-    assert all(s.type == "realtime" and s.metadata is False for s in services)
+    assert all(s.type == "realtime" and s.metadata is True for s in services)
 
 
 def test_a_form_encoded_request_round_trips(

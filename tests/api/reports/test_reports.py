@@ -15,7 +15,7 @@ from api.reports.schemas import BatchOut, ReportList, ReportOut
 from geo.access import Role
 from geo.crs import wgs84_to_gcj02
 from geo.stores import Store
-from geo.stores.schema import report_events, reports
+from geo.stores.schema import report_events, report_media, reports
 from tests.api.conftest import assert_error
 
 FIELDS = {"areas": ["grid", "community"]}
@@ -27,6 +27,7 @@ def leave_no_reports(city_store: Store) -> Iterator[None]:
     (the audit log is append-only and keeps its entries)."""
     yield
     with city_store.engine.begin() as conn:
+        conn.execute(delete(report_media))
         conn.execute(delete(report_events))
         conn.execute(delete(reports))
 
