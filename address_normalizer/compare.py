@@ -30,6 +30,7 @@ from .gazetteer import Gazetteer
 
 Relation = Literal["exact", "partial", "none"]
 Kind = Literal["same", "inside", "same_compound", "same_road", "nearby", ""]
+RELATIONS = {"none": 0, "partial": 1, "exact": 2}
 
 # Thresholds on the whole-text similarity (rapidfuzz ratio in [0, 1]), chosen on the CCKS
 # 2021 matching validation fold (allowed for rules; no weights are trained on it).
@@ -98,7 +99,24 @@ def compare(a: str, b: str, *, gazetteer: Gazetteer | None = None) -> Comparison
     """
     check_text(a, "a")
     check_text(b, "b")
-    return _relate(read_side(a, gazetteer), read_side(b, gazetteer))
+    sa, sb = read_side(a, gazetteer), read_side(b, gazetteer)
+    found = _relate(sa, sb)
+    if sa.restated is None and sb.restated is None:
+        return found
+    # A text that states the place twice relates as its closer statement does.
+    for x, y in ((sa.restated, sb), (sa, sb.restated), (sa.restated, sb.restated)):
+        if x is not None and y is not None:
+            other = _relate(x, y)
+            if _rank(other) > _rank(found):
+                found = other
+    return found
+
+
+_KIND_RANK = {"same": 4, "inside": 3, "same_compound": 2, "same_road": 1}
+
+
+def _rank(found: Comparison) -> tuple[int, int, float]:
+    return (RELATIONS[found.relation], _KIND_RANK.get(found.kind, 0), found.score)
 
 
 def _number(sa: Side, sb: Side, label: str) -> str:
@@ -216,8 +234,12 @@ def _inside(sa: Side, sb: Side) -> bool:
     number), and neither names a place the other lacks."""
     core_a, deep_a = _split(sa)
     core_b, deep_b = _split(sb)
-    if not (core_a and core_b) or (deep_a and deep_b):
+    if not (core_a and core_b):
         return False
+    if deep_a and deep_b:
+        # 41号1单元202 and 41号1单元: a room of the unit the other names.
+        longer, shorter = (deep_a, deep_b) if len(deep_a) > len(deep_b) else (deep_b, deep_a)
+        return core_a == core_b and longer[: len(shorter)] == shorter != longer
     if deep_a or deep_b:
         inner, outer = (core_a, core_b) if deep_a else (core_b, core_a)
         if inner == outer or _glued(inner, outer) or _under(inner, outer):

@@ -133,6 +133,10 @@ def test_one_door_with_or_without_its_community_is_the_same_place() -> None:
         # ... also when the text names the register's community (no longer a bare
         # same_compound).
         ("南湖区城南街道塘尾社区新瑞路16208", "南湖区城南街道塘尾社区新瑞路"),
+        # A room of the unit the other names; and a text that states its door twice, the
+        # second time with the unit and room meant.
+        ("南湖区长水路41号1单元202", "南湖区城南街道长水路41号1单元"),
+        ("南湖区长水路41号长水路41号1单元202", "南湖区城南街道长水路41号1单元"),
         # A list of buildings heads the one meant.
         ("南湖区新瑞路88号丽景苑3、4、5栋4栋1102", "南湖区城南街道新瑞路88号丽景苑4栋"),
     ],
@@ -149,6 +153,7 @@ def test_register_spellings_are_inside(a: str, b: str) -> None:
         # is the list's own building another one of the list.
         ("南湖区城南街道悦湖嘉园7-1301", "南湖区城南街道悦湖嘉园8栋"),
         ("南湖区新瑞路88号丽景苑3、4、5栋4栋1102", "南湖区城南街道新瑞路88号丽景苑5栋"),
+        ("南湖区长水路41号1单元202", "南湖区城南街道长水路41号2单元"),
     ],
 )
 def test_another_building_of_the_compound_is_not_inside(a: str, b: str) -> None:
