@@ -99,11 +99,14 @@ def split_chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState
                 continue  # 谢家路村, 长巷村: a village named after a road
             if (
                 pieces
-                and pieces[-1][0] == "poi"
                 and pieces[-1][2] == cur
-                and (body == 0 or (body <= 2 and _second_road(text, pieces, state)))
+                and (
+                    (pieces[-1][0] == "poi" and body <= 2 and _second_road(text, pieces, state))
+                    or (pieces[-1][0] in ("poi", "devzone") and body == 0)
+                )
             ):
-                # 花园 + 路 → 花园路: the suffix turns the previous piece into a road name;
+                # 花园 + 路 → 花园路, 产业园 + 路 → 产业园路: the suffix turns the previous
+                # piece into a road name;
                 # so does a road just after a connective (中山路与 + 花园 + 岗街).
                 start = pieces.pop()[1]
                 pieces.append(("road", start, m.end(), m.start()))

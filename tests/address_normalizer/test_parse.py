@@ -536,3 +536,21 @@ def test_road_names_holding_division_like_words(text: str, want: list[tuple[str,
 )
 def test_short_division_names_heading_places(text: str, want: list[tuple[str, str]]) -> None:
     assert labels(text) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # A division name without its level word, or of two characters, before a road
+        # suffix is the road's own name; so is a development zone's word before 路.
+        (
+            "嘉兴南湖井冈山路64号",
+            [("city", "嘉兴"), ("district", "南湖"), ("road", "井冈山路"), ("roadno", "64号")],
+        ),
+        ("西区大道花园12号", [("road", "西区大道"), ("poi", "花园"), ("houseno", "12号")]),
+        ("南湖区产业园路3号", [("district", "南湖区"), ("road", "产业园路"), ("roadno", "3号")]),
+        ("南湖区开发区路18号", [("district", "南湖区"), ("road", "开发区路"), ("roadno", "18号")]),
+    ],
+)
+def test_roads_named_after_divisions_and_zones(text: str, want: list[tuple[str, str]]) -> None:
+    assert labels(text) == want
