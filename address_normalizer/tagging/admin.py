@@ -75,8 +75,11 @@ def admin_chain(text: str, pos: int, gazetteer: Gazetteer, state: TagState) -> i
                     break
                 if placed and RANK[level] < RANK["city"]:
                     continue
-                if end - pos == 2 and not _short_ok(level, place.code, state):
-                    # 城区, 南区, 东区 are real districts somewhere and sub-areas everywhere.
+                if end - pos == 2 and (
+                    not _short_ok(level, place.code, state) or (place.historic and not out)
+                ):
+                    # 城区, 南区, 东区 are real districts somewhere and sub-areas everywhere;
+                    # a former one (一区, 二区) opening the text names nothing above it.
                     continue
                 accepted = (level, end, False, place.code)
                 break

@@ -550,6 +550,9 @@ def test_short_division_names_heading_places(text: str, want: list[tuple[str, st
         ("西区大道花园12号", [("road", "西区大道"), ("poi", "花园"), ("houseno", "12号")]),
         ("南湖区产业园路3号", [("district", "南湖区"), ("road", "产业园路"), ("roadno", "3号")]),
         ("南湖区开发区路18号", [("district", "南湖区"), ("road", "开发区路"), ("roadno", "18号")]),
+        # A former two-character district (一区, 二区 in Xinjiang) opening the text is a
+        # part of a place, not that district.
+        ("二区95号", [("poi", "二区"), ("houseno", "95号")]),
     ],
 )
 def test_roads_named_after_divisions_and_zones(text: str, want: list[tuple[str, str]]) -> None:
