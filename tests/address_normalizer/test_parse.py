@@ -553,6 +553,16 @@ def test_short_division_names_heading_places(text: str, want: list[tuple[str, st
         # A former two-character district (一区, 二区 in Xinjiang) opening the text is a
         # part of a place, not that district.
         ("二区95号", [("poi", "二区"), ("houseno", "95号")]),
+        # A community named after a road.
+        (
+            "城南街道中山路社区塘尾村12号",
+            [
+                ("town", "城南街道"),
+                ("community", "中山路社区"),
+                ("community", "塘尾村"),
+                ("houseno", "12号"),
+            ],
+        ),
     ],
 )
 def test_roads_named_after_divisions_and_zones(text: str, want: list[tuple[str, str]]) -> None:
