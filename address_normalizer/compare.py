@@ -257,11 +257,11 @@ def _inside(sa: Side, sb: Side) -> bool:
 
 def _under(inner: list[tuple[str, str]], outer: list[tuple[str, str]]) -> bool:
     """``outer`` ends at a named place without a number (a register lists a building by
-    its name alone: 综合楼, 盈翠家园) and ``inner`` is that place with a door or building
-    number added: the building the register means, or one it holds."""
+    its name alone: 综合楼, 盈翠家园) or at a door, and ``inner`` is that place with a
+    door or building number added: the building the register means, or one it holds."""
     return (
         len(inner) > len(outer)
-        and outer[-1][0] in _NAMED_END
+        and (outer[-1][0] in _NAMED_END or outer[-1][0] == "roadno")
         and inner[: len(outer)] == outer
         and all(label in _NUMBERED for label, _ in inner[len(outer) :])
     )

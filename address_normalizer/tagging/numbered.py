@@ -23,6 +23,7 @@ _LABEL_OF_KIND = {"distance": "distance", "house": "houseno", "cell": "cellno",
 _UNIT_AFTER_NUMBER = frozenset("班档信标仓库厂车柜号")
 # What a dashed number (building-unit-room) or a bare room number may follow.
 _DASHED_AFTER = frozenset(("poi", "subpoi", "community", "houseno", "devzone"))
+_DASHED_INNER = _DASHED_AFTER | {"roadno"}
 _ROOM_AFTER = frozenset(("poi", "subpoi", "devzone"))
 _ROAD_END = frozenset("路街道巷弄")
 # 鹤洲路43号809: a bare number after a door number closing the address is a room too.
@@ -127,9 +128,12 @@ def label_numbered(
     elif prev in ("cellno", "houseno", "floorno") and at_end and "-" not in text[start:end]:
         label = "roomno"
     elif "-" in text[start:end] and prev not in ("road",):
-        if at_end and prev in _DASHED_AFTER and _dashed(text, start, end, prev, state):
+        if prev in _DASHED_INNER and _dashed(text, start, end, prev, state):
+            # 西子新村14-1227后门, 兆龙路37号6-913: also before a note or a shop's name,
+            # and after a door number.
             return
-        label = "detail"
+        # 16楼807-811: after a floor, a range of rooms.
+        label = "roomno" if prev == "floorno" else "detail"
     elif at_end and prev in _ROOM_AFTER_ANY and _ROOM_NUMBER.fullmatch(text, start, end):
         # 航运中心7318, 人人公寓789: a bare number closing the address after a named place
         # is its room (a building number is written with 幢 or 号).

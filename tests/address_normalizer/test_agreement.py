@@ -137,6 +137,8 @@ def test_one_door_with_or_without_its_community_is_the_same_place() -> None:
         # second time with the unit and room meant.
         ("南湖区长水路41号1单元202", "南湖区城南街道长水路41号1单元"),
         ("南湖区长水路41号长水路41号1单元202", "南湖区城南街道长水路41号1单元"),
+        # A building and room at a door the register lists alone.
+        ("南湖区鹤山路43号3栋1201", "南湖区城南街道鹤山路43号"),
         # A list of buildings heads the one meant.
         ("南湖区新瑞路88号丽景苑3、4、5栋4栋1102", "南湖区城南街道新瑞路88号丽景苑4栋"),
     ],

@@ -567,3 +567,22 @@ def test_short_division_names_heading_places(text: str, want: list[tuple[str, st
 )
 def test_roads_named_after_divisions_and_zones(text: str, want: list[tuple[str, str]]) -> None:
     assert labels(text) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "tail"),
+    [
+        # A dashed number is building and room (and unit) also before a note or a shop's
+        # name, and after a door number; after a floor it is a range of rooms.
+        ("南湖区塘尾新村14-1227后门", [("houseno", "14"), ("roomno", "1227"), ("assist", "后门")]),
+        ("南湖区鹤山路37号6-913", [("roadno", "37号"), ("houseno", "6"), ("roomno", "913")]),
+        (
+            "南湖区鹤山路37号6-2-913好又多超市",
+            [("roadno", "37号"), ("houseno", "6"), ("cellno", "2"), ("roomno", "913"),
+             ("poi", "好又多超市")],
+        ),
+        ("嘉兴商城16楼807-811", [("floorno", "16楼"), ("roomno", "807-811")]),
+    ],
+)  # fmt: skip
+def test_dashed_numbers_inside_the_address(text: str, tail: list[tuple[str, str]]) -> None:
+    assert labels(text)[-len(tail) :] == tail
