@@ -29,6 +29,7 @@ _ROAD_END = frozenset("路街道巷弄")
 # 鹤洲路43号809: a bare number after a door number closing the address is a room too.
 _ROOM_AFTER_ANY = _ROOM_AFTER | {"roadno"}
 _ROOM_NUMBER = re.compile("[A-Z]?[0-9]{3,5}[A-Z]?")
+_STALL = re.compile("[A-Z]?[1-9][0-9]{3,4}号")
 # The parts of a dashed number; a trailing 室 or 号 stays with the room.
 _PART = re.compile("[0-9A-Z]+(?:室|号)?")
 
@@ -99,8 +100,15 @@ def label_numbered(
             label = "roadno"
         else:
             # 5幢9单元3164号, 6楼96号: a number after a unit or floor is a room (a shop's
-            # stall in a market hall).
-            label = "roomno" if prev in ("cellno", "floorno") and at_end else "houseno"
+            # stall in a market hall); so is one of four or five digits closing the address
+            # right after a named place (毛衫城2163号): no compound has that many buildings.
+            label = (
+                "roomno"
+                if (prev == "cellno" and at_end)
+                or prev == "floorno"
+                or (prev in _ROOM_AFTER and at_end and _STALL.fullmatch(text, start, end))
+                else "houseno"
+            )
             if (
                 prev == "houseno"
                 and text[state.out[-1][2] - 1] in "栋幢座楼"

@@ -582,6 +582,14 @@ def test_roads_named_after_divisions_and_zones(text: str, want: list[tuple[str, 
              ("poi", "好又多超市")],
         ),
         ("嘉兴商城16楼807-811", [("floorno", "16楼"), ("roomno", "807-811")]),
+        # A door number of four or five digits closing the address right after a named
+        # place is a room (a stall); after a floor, a number is a room before a name too.
+        ("南湖区嘉兴毛衫城2163号", [("poi", "嘉兴毛衫城"), ("roomno", "2163号")]),
+        ("南湖区阳光小区12号", [("poi", "阳光小区"), ("houseno", "12号")]),
+        (
+            "嘉兴商城3楼1062号好又多超市",
+            [("floorno", "3楼"), ("roomno", "1062号"), ("poi", "好又多超市")],
+        ),
     ],
 )  # fmt: skip
 def test_dashed_numbers_inside_the_address(text: str, tail: list[tuple[str, str]]) -> None:
