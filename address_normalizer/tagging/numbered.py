@@ -133,7 +133,12 @@ def label_numbered(
             # Once a POI was named, a numbered part after it (its floor, door or building
             # included) is one of its parts: 市场 + 0层 + 0区.
             label = "subpoi" if state.has_poi() and prev in _PART_AFTER else "poi"
-    elif prev in ("cellno", "houseno", "floorno") and at_end and "-" not in text[start:end]:
+    elif (
+        prev in ("cellno", "houseno", "floorno")
+        and "-" not in text[start:end]
+        and (at_end or _ROOM_NUMBER.fullmatch(text, start, end))
+    ):
+        # 7栋6单元2080, and before a shop's name (12幢3098金豪科技): a room.
         label = "roomno"
     elif "-" in text[start:end] and prev not in ("road",):
         if prev in _DASHED_INNER and _dashed(text, start, end, prev, state):

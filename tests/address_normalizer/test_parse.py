@@ -588,7 +588,12 @@ def test_roads_named_after_divisions_and_zones(text: str, want: list[tuple[str, 
         ("南湖区阳光小区12号", [("poi", "阳光小区"), ("houseno", "12号")]),
         (
             "嘉兴商城3楼1062号好又多超市",
-            [("floorno", "3楼"), ("roomno", "1062号"), ("poi", "好又多超市")],
+            [("floorno", "3楼"), ("roomno", "1062号"), ("subpoi", "好又多超市")],
+        ),
+        # A room number before a shop's name, after a building or unit: room and shop.
+        (
+            "南湖区锦东家园12幢3098嘉兴金豪科技有限公司",
+            [("houseno", "12幢"), ("roomno", "3098"), ("subpoi", "嘉兴金豪科技有限公司")],
         ),
     ],
 )  # fmt: skip
