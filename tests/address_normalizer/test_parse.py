@@ -590,6 +590,10 @@ def test_roads_named_after_divisions_and_zones(text: str, want: list[tuple[str, 
             "嘉兴商城3楼1062号好又多超市",
             [("floorno", "3楼"), ("roomno", "1062号"), ("subpoi", "好又多超市")],
         ),
+        # A letter heading a room number is part of it; before 国道 it names a road.
+        ("南湖区嘉兴工具市场D1071", [("poi", "嘉兴工具市场"), ("roomno", "D1071")]),
+        ("嘉兴商城5楼B416", [("floorno", "5楼"), ("roomno", "B416")]),
+        ("南湖区平步大道G107国道", [("road", "平步大道"), ("road", "G107国道")]),
         # A room number before a shop's name, after a building or unit: room and shop.
         (
             "南湖区锦东家园12幢3098嘉兴金豪科技有限公司",
