@@ -30,6 +30,7 @@ from .gazetteer import Gazetteer
 
 Relation = Literal["exact", "partial", "none"]
 Kind = Literal["same", "inside", "same_compound", "same_road", "nearby", ""]
+RELATIONS = {"none": 0, "partial": 1, "exact": 2}
 
 # Thresholds on the whole-text similarity (rapidfuzz ratio in [0, 1]), chosen on the CCKS
 # 2021 matching validation fold (allowed for rules; no weights are trained on it).
@@ -62,7 +63,8 @@ class Comparison:
         Similarity in [0, 1]; ``exact`` pairs score higher than ``partial`` ones.
     kind : {"same", "inside", "same_compound", "same_road", "nearby", ""}
         What kind of relation: ``same`` for ``exact``; for ``partial``, ``inside`` (one place
-        lies inside the other's building or door: a shop, a room, a floor), ``same_compound``
+        lies inside the other's building or door: a shop, a room, a floor; or inside a
+        compound or building the other names alone, without a number), ``same_compound``
         (another or no building of the same compound or village), ``same_road`` (another or
         no door on the same road) or ``nearby`` (beside it, across the street, a gate of it,
         or texts this alike with nothing to tie them); ``""`` for ``none``.
@@ -97,7 +99,24 @@ def compare(a: str, b: str, *, gazetteer: Gazetteer | None = None) -> Comparison
     """
     check_text(a, "a")
     check_text(b, "b")
-    return _relate(read_side(a, gazetteer), read_side(b, gazetteer))
+    sa, sb = read_side(a, gazetteer), read_side(b, gazetteer)
+    found = _relate(sa, sb)
+    if sa.restated is None and sb.restated is None:
+        return found
+    # A text that states the place twice relates as its closer statement does.
+    for x, y in ((sa.restated, sb), (sa, sb.restated), (sa.restated, sb.restated)):
+        if x is not None and y is not None:
+            other = _relate(x, y)
+            if _rank(other) > _rank(found):
+                found = other
+    return found
+
+
+_KIND_RANK = {"same": 4, "inside": 3, "same_compound": 2, "same_road": 1}
+
+
+def _rank(found: Comparison) -> tuple[int, int, float]:
+    return (RELATIONS[found.relation], _KIND_RANK.get(found.kind, 0), found.score)
 
 
 def _number(sa: Side, sb: Side, label: str) -> str:
@@ -146,7 +165,7 @@ def _relate(sa: Side, sb: Side) -> Comparison:
             )  # fmt: skip
         if beside:
             kind: Kind = "nearby"
-        elif house == "same" or (house == "" and door == "same"):
+        elif house == "same" or (house == "" and door == "same") or _inside(sa, sb):
             kind = "inside"  # the same building or door, one side naming a place in it
         else:
             kind = "same_compound"
@@ -193,6 +212,7 @@ def _relate(sa: Side, sb: Side) -> Comparison:
 
 _DEEPER = frozenset(("cellno", "floorno", "roomno", "detail"))
 _NUMBERED = frozenset(("roadno", "houseno"))
+_NAMED_END = frozenset(("poi", "subpoi", "devzone", "village_group"))
 _DIGITS = re.compile(r"[0-9A-Z]+(?:-[0-9A-Z]+)*")
 # Room numbers people glue to a door number (三巷15103: door 15, room 103), floor first.
 _GLUED_ROOM = re.compile(r"[1-9][0-9]{2,3}")
@@ -214,18 +234,36 @@ def _inside(sa: Side, sb: Side) -> bool:
     number), and neither names a place the other lacks."""
     core_a, deep_a = _split(sa)
     core_b, deep_b = _split(sb)
-    if not (core_a and core_b) or (deep_a and deep_b):
+    if not (core_a and core_b):
         return False
+    if deep_a and deep_b:
+        # 41号1单元202 and 41号1单元: a room of the unit the other names.
+        longer, shorter = (deep_a, deep_b) if len(deep_a) > len(deep_b) else (deep_b, deep_a)
+        return core_a == core_b and longer[: len(shorter)] == shorter != longer
     if deep_a or deep_b:
         inner, outer = (core_a, core_b) if deep_a else (core_b, core_a)
-        if inner == outer or _glued(inner, outer):
+        if inner == outer or _glued(inner, outer) or _under(inner, outer):
             return True
         return _inside_text(sa, sb) if deep_a else _inside_text(sb, sa)
     return (
         _glued(core_a, core_b)
         or _glued(core_b, core_a)
+        or _under(core_a, core_b)
+        or _under(core_b, core_a)
         or _door_of_registered_road(core_a, core_b)
         or _door_of_registered_road(core_b, core_a)
+    )
+
+
+def _under(inner: list[tuple[str, str]], outer: list[tuple[str, str]]) -> bool:
+    """``outer`` ends at a named place without a number (a register lists a building by
+    its name alone: 综合楼, 盈翠家园) or at a door, and ``inner`` is that place with a
+    door or building number added: the building the register means, or one it holds."""
+    return (
+        len(inner) > len(outer)
+        and (outer[-1][0] in _NAMED_END or outer[-1][0] == "roadno")
+        and inner[: len(outer)] == outer
+        and all(label in _NUMBERED for label, _ in inner[len(outer) :])
     )
 
 
@@ -277,12 +315,16 @@ def _glued(inner: list[tuple[str, str]], outer: list[tuple[str, str]]) -> bool:
 def _split(side: Side) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The parts of an address down to its building or door, and those below (unit, floor,
     room); communities are left out (a register writes them, people mostly do not)."""
-    core, deep = [], []
+    core: list[tuple[str, str]] = []
+    deep: list[tuple[str, str]] = []
     for label, value in side.places:
         if label in _DEEPER:
             deep.append((label, value))
         elif label != "community":
             m = _DIGITS.search(value) if label in _NUMBERED else None
+            if m and core and core[-1][0] == label:
+                # 京隆苑26、27、28栋27栋: a list or range of buildings heads the one meant.
+                core.pop()
             # 0070号 is 70号, 第二工业区 is 二工业区 (registers drop the 第).
             core.append((label, m.group(0).lstrip("0") if m else _ORDINAL.sub("", value)))
     return core, deep

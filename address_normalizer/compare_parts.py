@@ -14,7 +14,7 @@ from .admin_codes import Codes, area_codes, consistent
 from .gazetteer import Gazetteer, national
 from .lexicon import BRACKET_CLOSE, BRACKET_OPEN, BRANCH_END, GATE
 from .normalize import normalize_cleaned
-from .parser import parse
+from .parser import Component, parse
 from .text import clean
 
 _NUMBER = re.compile(r"[0-9A-Z]+(?:-[0-9A-Z]+)*")
@@ -35,6 +35,9 @@ _NUMBERED = ("roadno", "houseno", "cellno", "floorno", "roomno")
 _PLACE = frozenset(("road", "roadno", "poi", "subpoi", "community", "devzone", "houseno",
                     "cellno", "floorno", "roomno", "village_group", "detail"))  # fmt: skip
 _EMPTY = Gazetteer()
+# Names whose repetition starts a second statement of the address.
+_RESTATED = frozenset(("road", "poi", "subpoi", "community", "devzone"))
+_ADMIN = frozenset(("prov", "city", "district", "town"))
 
 
 @dataclass(slots=True)
@@ -73,6 +76,9 @@ class Side:
         nothing). What follows a building (a stairwell, a unit) stays inside the building.
     near : bool
         Whether the address ends beside its last place rather than at it (对面, 旁边, 附近).
+    restated : Side or None
+        The address's last statement read on its own, when the text states the place twice
+        (see :func:`_restatement`); ``None`` otherwise.
     areas : list of frozenset of str
         For each administrative name written in full (province … township), the statistical
         codes it can stand for (see :mod:`~address_normalizer.admin_codes`).
@@ -98,6 +104,7 @@ class Side:
     near: bool = False
     areas: list[Codes] = field(default_factory=list)
     counties: list[Codes] = field(default_factory=list)
+    restated: Side | None = None
 
 
 def read_side(text: str, gazetteer: Gazetteer | None = None) -> Side:
@@ -157,9 +164,35 @@ def read_side(text: str, gazetteer: Gazetteer | None = None) -> Side:
                 if comp.label != "town" or len({code[:6] for code in codes}) == 1:
                     side.counties.append(codes)
     side.chain = "".join(chain)
+    again = _restatement(body, result.components)
+    if again is not None:
+        side.restated = read_side(again, gazetteer)
     side.areas = consistent(side.areas)
     side.counties = [codes for codes in side.counties if codes in side.areas]
     return side
+
+
+def _restatement(body: str, components: list[Component]) -> str | None:
+    """The text's last statement of the place, its divisions kept, when it names the place
+    twice; ``None`` when it names it once.
+
+    A register's entry copied into a form and then written again with the unit meant
+    (金源路41号金源路41号1单元202, 上油松村10栋上油松村10-2号), or a second door of the
+    same building (深业大厦文锦中路1031号), names a place it named before. Either
+    statement may be the one the other address means, so compare() weighs both. Only names
+    below the divisions count: 南湖区 written twice starts nothing.
+    """
+    seen: dict[tuple[str, str], int] = {}
+    for i, comp in enumerate(components):
+        if comp.label not in _RESTATED:
+            continue
+        first = seen.setdefault((comp.label, comp.text), i)
+        if first < i:
+            head = (
+                components[first - 1].end if first and components[first - 1].label in _ADMIN else 0
+            )
+            return body[:head] + body[comp.start :]
+    return None
 
 
 def canon(text: str) -> str:

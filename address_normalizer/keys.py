@@ -26,7 +26,9 @@ __all__ = ["KeyMaker", "admin_cut", "detail_of", "spell_dashed", "split_admin", 
 _RAW_TAIL = re.compile(
     r"(?:[0-9０-９A-Za-zＡ-Ｚａ-ｚ零〇一二三四五六七八九十百两-]+"
     r"(?:号楼|幢|栋|座|单元|室|层|楼|房|户|F))+"
-    r"(?:[A-Za-zＡ-Ｚａ-ｚ]?[0-9０-９]+[A-Za-zＡ-Ｚａ-ｚ]?)?$"
+    # A room written without 室 after them: 1301, 28-14H, C-403, and after a floor 2号.
+    r"(?:[A-Za-zＡ-Ｚａ-ｚ]?-?[0-9０-９]+[A-Za-zＡ-Ｚａ-ｚ]?(?:-[0-9０-９A-Za-zＡ-Ｚａ-ｚ]+)*"
+    r"|(?<=[层楼元])[0-9０-９]+号)?$"
 )
 _EMPTY = Gazetteer()
 _BARE_ROOM = re.compile(r"(?:单元|幢)[A-Z]?[0-9]+[A-Z]?$")
@@ -69,12 +71,18 @@ _DASHED = re.compile(
 )
 
 
+_DASHED_ROOM = re.compile(
+    r"(?<=[^0-9A-Z号路街道巷弄幢栋座-])([0-9]{1,3}[A-Z]?)-([0-9]{3,4}[A-Z]?)(?:室|房)?$"
+)
+
+
 def spell_dashed(text: str) -> str:
     """A building-unit-room number closing a text after a name (怡翠山庄39-1-1D) spelled with
-    its markers (39幢1单元1D室), as the library writes it; a door number (183-1号) stays."""
+    its markers (39幢1单元1D室), as the library writes it, and so a building and room
+    (龙辉花园27-606房: 27幢606室); a door number (183-1号) stays."""
     if "-" not in text[-12:]:
         return text
-    return _DASHED.sub(r"\1幢\2单元\3室", text)
+    return _DASHED_ROOM.sub(r"\1幢\2室", _DASHED.sub(r"\1幢\2单元\3室", text))
 
 
 def admin_cut(comps: Mapping[str, str]) -> tuple[str, ...]:

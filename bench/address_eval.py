@@ -373,6 +373,13 @@ def _real_sets(out: dict[str, Any], args: argparse.Namespace) -> None:
         out["li2019_parse_train_tuned_on"] = {
             k: v for k, v in real.eval_li2019(li2019 / "train.txt").items() if k != "per_type"
         }
+        ccks = args.ccks_dir / "ccks2021_parsing"
+        if (ccks / "train.conll").exists() and (ccks / "dev.conll").exists():
+            labelled = read_conll(ccks / "train.conll") + read_conll(ccks / "dev.conll")
+            out["li2019_against_ccks_gold"] = {
+                split: real.eval_li2019_conventions(li2019 / f"{split}.txt", labelled)
+                for split in ("dev", "train")
+            }
     else:
         out["notes"].append(f"Li2019 not found at {li2019}: its parse F1 skipped")
     shenzhen = args.ccks_dir / "shenzhen_matching_val" / "address.txt"

@@ -4,7 +4,8 @@ Read only by :mod:`bench.address_eval`, to evaluate (the sets are never committe
 trained on them ships). Each function returns plain figures for the one JSON object.
 
 - Li2019 (Li et al., NAACL 2019) parse F1, its labels mapped to CCKS 2021's as
-  ``../shared/data/README.md`` says, with ``roomno`` scored;
+  ``../shared/data/README.md`` says, with ``roomno`` scored; and, on the Li2019 addresses
+  CCKS labels too, how much of the error is the two guidelines disagreeing;
 - Shenzhen register pairs as a binary task: a match is ``exact``, or ``partial`` of the
   ``inside`` kind (a room, floor or unit of the same building);
 - Shenzhen as geocoding against a register: the distinct right-hand addresses are the library,
@@ -35,6 +36,8 @@ _JUNCTION = re.compile(r".*(?:交叉口|路口|交汇处|交界处|十字|丁字
 _DISTANCE = re.compile(r"[0-9零〇一二三四五六七八九十百千两]+(?:米|公里|千米)")
 _CONNECTIVE = frozenset("与和跟及")
 _VILLAGE_GROUP = re.compile(r".*[组队社]$")
+_DIGIT = re.compile("[0-9]")
+_AGAINST = ("parser", "ccks_gold", "ccks_gold_with_the_parsers_rooms", "parser_vs_ccks_gold")
 
 
 def read_li2019(path: Path) -> list[tuple[str, list[Span], list[tuple[int, int]]]]:
@@ -127,6 +130,64 @@ def eval_li2019(path: Path) -> dict[str, Any]:
             lab: {**_prf(tp[lab], fp[lab], fn[lab]), "support": tp[lab] + fn[lab]} for lab in labels
         },
     }
+
+
+def eval_li2019_conventions(path: Path, ccks: Sequence[tuple[str, list[Span]]]) -> dict[str, Any]:
+    """How much of the Li2019 error is the two guidelines disagreeing, not the parser.
+
+    Many Li2019 addresses are labelled in CCKS 2021 too (the same text once digits are
+    masked). On those, CCKS's own gold is scored against Li2019's exactly as the parser is
+    (the ceiling for a parser that follows the CCKS guideline perfectly; CCKS labels no
+    rooms, so also with the parser's rooms added), and each Li2019 span the parser misses
+    is put in one of three kinds: ``convention`` (the parser says what CCKS's gold says
+    there), ``parser_error`` (CCKS's gold agrees with Li2019's) and ``both_differ`` (the
+    parser agrees with neither).
+    """
+    masked = {text: spans for text, spans in ccks}
+    counts = {name: [0, 0, 0] for name in _AGAINST}
+    missed: Counter[str] = Counter()
+    missed_by_label: dict[str, Counter[str]] = {}
+    shared = 0
+    for text, gold_spans, skip in read_li2019(path):
+        ccks_gold = masked.get(_DIGIT.sub("0", text))
+        if ccks_gold is None:
+            continue
+        shared += 1
+
+        def scored(spans: Any, skip: list[tuple[int, int]] = skip) -> set[Span]:
+            return {x for x in spans if not any(s <= x[1] and x[2] <= e for s, e in skip)}
+
+        gold = set(gold_spans)
+        pred = scored((c.label, c.start, c.end) for c in parse(text[:200]).components)
+        other = scored(ccks_gold)
+        # CCKS labels no rooms: its gold with the parser's rooms added where it has nothing.
+        rooms = {x for x in pred if x[0] == "roomno"
+                 and not any(y[1] < x[2] and x[1] < y[2] for y in other)}  # fmt: skip
+        pairs = ((pred, gold), (other, gold), (other | rooms, gold), (pred, other))
+        for name, (x, y) in zip(_AGAINST, pairs, strict=True):
+            counts[name][0] += len(x & y)
+            counts[name][1] += len(x - y)
+            counts[name][2] += len(y - x)
+        for span in gold - pred:
+            near = {x for x in other if x[1] < span[2] and span[1] < x[2]}
+            kind = (
+                "parser_error" if span in other
+                else "convention" if near and near <= pred
+                else "both_differ"
+            )  # fmt: skip
+            missed[kind] += 1
+            missed_by_label.setdefault(kind, Counter())[span[0]] += 1
+    total = max(1, sum(missed.values()))
+    return {
+        "file": f"li2019/{path.name}",
+        "addresses_also_in_ccks": shared,
+        "f1_against_li2019": {k: _prf(*v) for k, v in counts.items()},
+        "missed_li2019_spans": {
+            kind: {"count": n, "share": round(n / total, 3),
+                   "by_label": dict(missed_by_label[kind].most_common(6))}
+            for kind, n in missed.most_common()
+        },
+    }  # fmt: skip
 
 
 def read_pairs(path: Path) -> list[tuple[str, str, int]]:

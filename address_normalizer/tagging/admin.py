@@ -17,6 +17,8 @@ from ..lexicon import RING_HEAD, SUFFIX
 from .state import TagState
 
 _NAME_TAIL = frozenset("村路街巷弄道桥")
+_ROAD_AFTER = re.compile("路|大道|大街|街(?!道)|巷")
+_LEVEL_END = frozenset("省市区县旗镇乡村道")
 _LEVEL_WORDS = (
     ("街道", "town"), ("镇", "town"), ("乡", "town"), ("县", "district"), ("区", ""),
     ("省", "prov"), ("市", ""), ("社区", "community"),
@@ -43,6 +45,10 @@ def admin_chain(text: str, pos: int, gazetteer: Gazetteer, state: TagState) -> i
                 continue  # 东四 + 环中路: the numeral names a ring road (东四环中路)
             # Short forms never stand before 村/路/街 …, nor once a road or number was seen.
             shorts_out = placed or text[end : end + 1] in _NAME_TAIL
+            if _ROAD_AFTER.match(text, end) and (end - pos == 2 or text[end - 1] not in _LEVEL_END):
+                # 井冈山 + 路, 西区 + 大道: a name without its level word, or of two
+                # characters, before a road suffix is the road's own name.
+                continue
             completes: bool | None = None
             continues: bool | None = None
             for place in places:
@@ -69,8 +75,11 @@ def admin_chain(text: str, pos: int, gazetteer: Gazetteer, state: TagState) -> i
                     break
                 if placed and RANK[level] < RANK["city"]:
                     continue
-                if end - pos == 2 and not _short_ok(level, place.code, state):
-                    # 城区, 南区, 东区 are real districts somewhere and sub-areas everywhere.
+                if end - pos == 2 and (
+                    not _short_ok(level, place.code, state) or (place.historic and not out)
+                ):
+                    # 城区, 南区, 东区 are real districts somewhere and sub-areas everywhere;
+                    # a former one (一区, 二区) opening the text names nothing above it.
                     continue
                 accepted = (level, end, False, place.code)
                 break

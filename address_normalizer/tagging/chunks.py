@@ -28,6 +28,7 @@ from .pieces import label_piece
 from .state import PLACE, TagState
 
 _SINGLE_POI_SUFFIX_MIN_BODY = 2
+_OFFICE = frozenset(("社区", "社区居委会", "居委会"))
 _MERGE_INTO = frozenset((("community", "community"), ("town", "road"), ("town", "town")))
 # A one-character POI ending that starts one of these words ends no name (城市, 府邸).
 _WORD_AFTER_ENDING = frozenset(("城市", "庭院", "府邸", "厂房", "店铺", "城区", "苑区"))
@@ -99,11 +100,14 @@ def split_chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState
                 continue  # 谢家路村, 长巷村: a village named after a road
             if (
                 pieces
-                and pieces[-1][0] == "poi"
                 and pieces[-1][2] == cur
-                and (body == 0 or (body <= 2 and _second_road(text, pieces, state)))
+                and (
+                    (pieces[-1][0] == "poi" and body <= 2 and _second_road(text, pieces, state))
+                    or (pieces[-1][0] in ("poi", "devzone") and body == 0)
+                )
             ):
-                # 花园 + 路 → 花园路: the suffix turns the previous piece into a road name;
+                # 花园 + 路 → 花园路, 产业园 + 路 → 产业园路: the suffix turns the previous
+                # piece into a road name;
                 # so does a road just after a connective (中山路与 + 花园 + 岗街).
                 start = pieces.pop()[1]
                 pieces.append(("road", start, m.end(), m.start()))
@@ -132,8 +136,16 @@ def split_chunk(text: str, a: int, b: int, gazetteer: Gazetteer, state: TagState
             if body > 0:
                 pieces.append(("rest", cur, m.start(), m.start()))
                 cur = m.start()
-        elif body == 0 and pieces and (kind, pieces[-1][0]) in _MERGE_INTO:
-            # 乐一村 + 村委会, 杨园街 + 街道: the second suffix completes the first name.
+        elif (
+            body == 0
+            and pieces
+            and (
+                (kind, pieces[-1][0]) in _MERGE_INTO
+                or (kind == "community" and pieces[-1][0] == "road" and m.group() in _OFFICE)
+            )
+        ):
+            # 乐一村 + 村委会, 杨园街 + 街道: the second suffix completes the first name; a
+            # community is named after a road too (星河街 + 社区).
             start = pieces.pop()[1]
             pieces.append((kind, start, m.end(), m.start()))
             cur = m.end()
@@ -230,7 +242,7 @@ def _late_village(text: str, m: re.Match[str], body: int, b: int) -> bool:
     """A community inside a run after a road or place: a short 村 name with a name after it
     (东区 + 师桥村 + 浙东模具城, 曹村 + 菜市场; X新村 is a housing estate), or a 社区."""
     word = m.group()
-    if word in ("社区", "社区居委会", "居委会"):
+    if word in _OFFICE:
         return True
     return word == "村" and body <= 3 and text[m.start() - 1] != "新" and m.end() + 2 <= b
 

@@ -23,11 +23,13 @@ _LABEL_OF_KIND = {"distance": "distance", "house": "houseno", "cell": "cellno",
 _UNIT_AFTER_NUMBER = frozenset("班档信标仓库厂车柜号")
 # What a dashed number (building-unit-room) or a bare room number may follow.
 _DASHED_AFTER = frozenset(("poi", "subpoi", "community", "houseno", "devzone"))
+_DASHED_INNER = _DASHED_AFTER | {"roadno"}
 _ROOM_AFTER = frozenset(("poi", "subpoi", "devzone"))
 _ROAD_END = frozenset("路街道巷弄")
 # 鹤洲路43号809: a bare number after a door number closing the address is a room too.
 _ROOM_AFTER_ANY = _ROOM_AFTER | {"roadno"}
 _ROOM_NUMBER = re.compile("[A-Z]?[0-9]{3,5}[A-Z]?")
+_STALL = re.compile("[A-Z]?[1-9][0-9]{3,4}号")
 # The parts of a dashed number; a trailing 室 or 号 stays with the room.
 _PART = re.compile("[0-9A-Z]+(?:室|号)?")
 
@@ -98,8 +100,15 @@ def label_numbered(
             label = "roadno"
         else:
             # 5幢9单元3164号, 6楼96号: a number after a unit or floor is a room (a shop's
-            # stall in a market hall).
-            label = "roomno" if prev in ("cellno", "floorno") and at_end else "houseno"
+            # stall in a market hall); so is one of four or five digits closing the address
+            # right after a named place (毛衫城2163号): no compound has that many buildings.
+            label = (
+                "roomno"
+                if (prev == "cellno" and at_end)
+                or prev == "floorno"
+                or (prev in _ROOM_AFTER and at_end and _STALL.fullmatch(text, start, end))
+                else "houseno"
+            )
             if (
                 prev == "houseno"
                 and text[state.out[-1][2] - 1] in "栋幢座楼"
@@ -124,12 +133,20 @@ def label_numbered(
             # Once a POI was named, a numbered part after it (its floor, door or building
             # included) is one of its parts: 市场 + 0层 + 0区.
             label = "subpoi" if state.has_poi() and prev in _PART_AFTER else "poi"
-    elif prev in ("cellno", "houseno", "floorno") and at_end and "-" not in text[start:end]:
+    elif (
+        prev in ("cellno", "houseno", "floorno")
+        and "-" not in text[start:end]
+        and (at_end or _ROOM_NUMBER.fullmatch(text, start, end))
+    ):
+        # 7栋6单元2080, and before a shop's name (12幢3098金豪科技): a room.
         label = "roomno"
     elif "-" in text[start:end] and prev not in ("road",):
-        if at_end and prev in _DASHED_AFTER and _dashed(text, start, end, prev, state):
+        if prev in _DASHED_INNER and _dashed(text, start, end, prev, state):
+            # 西子新村14-1227后门, 兆龙路37号6-913: also before a note or a shop's name,
+            # and after a door number.
             return
-        label = "detail"
+        # 16楼807-811: after a floor, a range of rooms.
+        label = "roomno" if prev == "floorno" else "detail"
     elif at_end and prev in _ROOM_AFTER_ANY and _ROOM_NUMBER.fullmatch(text, start, end):
         # 航运中心7318, 人人公寓789: a bare number closing the address after a named place
         # is its room (a building number is written with 幢 or 号).

@@ -140,7 +140,7 @@ def label_piece(text: str, kind: str, start: int, end: int, state: TagState) -> 
             state.emit("houseno", start, end)
             return
         prev = state.last()
-        after = ("poi", "subpoi", "houseno", "floorno", "cellno")
+        after = ("poi", "subpoi", "houseno", "floorno", "cellno", "roomno")
         kind = "subpoi" if state.has_poi() and prev in after else "poi"
         if kind == "poi" and not POI_END.search(word):
             state.bare.add(len(state.out))

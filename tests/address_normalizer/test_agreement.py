@@ -126,11 +126,40 @@ def test_one_door_with_or_without_its_community_is_the_same_place() -> None:
         ("南湖区新瑞路11401", "南湖区城南街道新瑞路"),
         # Zero-padded door numbers.
         ("前海路0308号太子山庄13栋2单元1101", "前海路308号太子山庄13栋2单元"),
+        # A register that names a compound or a building by its name alone holds the
+        # buildings and rooms people add to that name.
+        ("南湖区城南街道悦湖嘉园7-1301", "南湖区城南街道悦湖嘉园"),
+        ("南湖区长水路悦湖嘉园7栋1301", "南湖区城南街道长水路悦湖嘉园"),
+        # ... also when the text names the register's community (no longer a bare
+        # same_compound).
+        ("南湖区城南街道塘尾社区新瑞路16208", "南湖区城南街道塘尾社区新瑞路"),
+        # A room of the unit the other names; and a text that states its door twice, the
+        # second time with the unit and room meant.
+        ("南湖区长水路41号1单元202", "南湖区城南街道长水路41号1单元"),
+        ("南湖区长水路41号长水路41号1单元202", "南湖区城南街道长水路41号1单元"),
+        # A building and room at a door the register lists alone.
+        ("南湖区鹤山路43号3栋1201", "南湖区城南街道鹤山路43号"),
+        # A list of buildings heads the one meant.
+        ("南湖区新瑞路88号丽景苑3、4、5栋4栋1102", "南湖区城南街道新瑞路88号丽景苑4栋"),
     ],
 )
 def test_register_spellings_are_inside(a: str, b: str) -> None:
     found = compare(a, b)
     assert found.relation == "exact" or found.kind == "inside"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # Another building of the compound is not inside the one the register names, nor
+        # is the list's own building another one of the list.
+        ("南湖区城南街道悦湖嘉园7-1301", "南湖区城南街道悦湖嘉园8栋"),
+        ("南湖区新瑞路88号丽景苑3、4、5栋4栋1102", "南湖区城南街道新瑞路88号丽景苑5栋"),
+        ("南湖区长水路41号1单元202", "南湖区城南街道长水路41号2单元"),
+    ],
+)
+def test_another_building_of_the_compound_is_not_inside(a: str, b: str) -> None:
+    assert compare(a, b).kind == "same_compound"
 
 
 def test_a_short_road_number_is_no_glued_door() -> None:

@@ -71,3 +71,17 @@ def test_small_library_and_limit() -> None:
     assert [c.id for c in index.match("阳光小区五栋", limit=1)] == ["b"]
     assert index.match("胜利路9号春江花园")[0].id == "c"
     assert len(index.match("中山路", limit=2)) <= 2
+
+
+def test_a_short_division_name_heading_a_compound_is_read_as_its_name() -> None:
+    # 民乐 and 横岭 are short forms of divisions elsewhere; opening the text, they head the
+    # compound's own name. Read as divisions, the compound's name lost them and the right
+    # answer scored about 0.47, among many keys sharing the rest of the name.
+    lib = ["南湖区城南街道横岭四区45栋", "南湖区城南街道民乐老村68栋"]
+    lib += [f"南湖区城北街道四区{n}巷{m}号" for n in range(1, 6) for m in range(1, 6)]
+    lib += [f"南湖区城北街道老村{n}组{m}号" for n in range(1, 6) for m in range(1, 6)]
+    index = AddressIndex([StandardAddress(str(i), t) for i, t in enumerate(lib)], calibrate=0)
+    for query, want in (("横岭四区45栋601", 0), ("民乐老村68栋701", 1)):
+        top = index.match(query, 2)
+        assert top[0].position == want
+        assert top[0].score >= 0.7 and top[0].score - top[1].score >= 0.3

@@ -129,3 +129,24 @@ def test_an_empty_library_matches_nothing() -> None:
 def test_lookup_tells_a_text_naming_no_door(query: str, vague: bool) -> None:
     index = AddressIndex([StandardAddress("1", TEXT, COMPS)], calibrate=0)
     assert index.lookup(query).vague is vague
+
+
+@pytest.mark.parametrize(
+    ("query", "want"),
+    [
+        # A building and room as one dashed number, a room numbered with 号 after its floor,
+        # a room written with dashes or a letter after its unit or building: each finds its
+        # building (and unit), not the compound's first record.
+        ("长水路245号龙辉花园7-606房", "龙辉花园7栋"),
+        ("长水路245号龙辉花园8栋一单元一层2号", "龙辉花园8栋1单元"),
+        ("长水路245号龙辉花园9栋2单元9-14H", "龙辉花园9栋2单元"),
+        ("长水路245号龙辉花园4栋C-403", "龙辉花园4栋"),
+    ],
+)
+def test_rooms_written_otherwise_find_their_building(query: str, want: str) -> None:
+    lib = []
+    for b in range(1, 13):
+        lib.append(f"南湖区城南街道长水路245号龙辉花园{b}栋")
+        lib += [f"南湖区城南街道长水路245号龙辉花园{b}栋{u}单元" for u in (1, 2)]
+    index = AddressIndex([StandardAddress(str(i), t) for i, t in enumerate(lib)], calibrate=0)
+    assert lib[index.match(query, 1)[0].position].endswith(want)

@@ -536,3 +536,70 @@ def test_road_names_holding_division_like_words(text: str, want: list[tuple[str,
 )
 def test_short_division_names_heading_places(text: str, want: list[tuple[str, str]]) -> None:
     assert labels(text) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # A division name without its level word, or of two characters, before a road
+        # suffix is the road's own name; so is a development zone's word before 路.
+        (
+            "嘉兴南湖井冈山路64号",
+            [("city", "嘉兴"), ("district", "南湖"), ("road", "井冈山路"), ("roadno", "64号")],
+        ),
+        ("西区大道花园12号", [("road", "西区大道"), ("poi", "花园"), ("houseno", "12号")]),
+        ("南湖区产业园路3号", [("district", "南湖区"), ("road", "产业园路"), ("roadno", "3号")]),
+        ("南湖区开发区路18号", [("district", "南湖区"), ("road", "开发区路"), ("roadno", "18号")]),
+        # A former two-character district (一区, 二区 in Xinjiang) opening the text is a
+        # part of a place, not that district.
+        ("二区95号", [("poi", "二区"), ("houseno", "95号")]),
+        # A community named after a road.
+        (
+            "城南街道中山路社区塘尾村12号",
+            [
+                ("town", "城南街道"),
+                ("community", "中山路社区"),
+                ("community", "塘尾村"),
+                ("houseno", "12号"),
+            ],
+        ),
+    ],
+)
+def test_roads_named_after_divisions_and_zones(text: str, want: list[tuple[str, str]]) -> None:
+    assert labels(text) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "tail"),
+    [
+        # A dashed number is building and room (and unit) also before a note or a shop's
+        # name, and after a door number; after a floor it is a range of rooms.
+        ("南湖区塘尾新村14-1227后门", [("houseno", "14"), ("roomno", "1227"), ("assist", "后门")]),
+        ("南湖区鹤山路37号6-913", [("roadno", "37号"), ("houseno", "6"), ("roomno", "913")]),
+        (
+            "南湖区鹤山路37号6-2-913好又多超市",
+            [("roadno", "37号"), ("houseno", "6"), ("cellno", "2"), ("roomno", "913"),
+             ("poi", "好又多超市")],
+        ),
+        ("嘉兴商城16楼807-811", [("floorno", "16楼"), ("roomno", "807-811")]),
+        # A door number of four or five digits closing the address right after a named
+        # place is a room (a stall); after a floor, a number is a room before a name too.
+        ("南湖区嘉兴毛衫城2163号", [("poi", "嘉兴毛衫城"), ("roomno", "2163号")]),
+        ("南湖区阳光小区12号", [("poi", "阳光小区"), ("houseno", "12号")]),
+        (
+            "嘉兴商城3楼1062号好又多超市",
+            [("floorno", "3楼"), ("roomno", "1062号"), ("subpoi", "好又多超市")],
+        ),
+        # A letter heading a room number is part of it; before 国道 it names a road.
+        ("南湖区嘉兴工具市场D1071", [("poi", "嘉兴工具市场"), ("roomno", "D1071")]),
+        ("嘉兴商城5楼B416", [("floorno", "5楼"), ("roomno", "B416")]),
+        ("南湖区平步大道G107国道", [("road", "平步大道"), ("road", "G107国道")]),
+        # A room number before a shop's name, after a building or unit: room and shop.
+        (
+            "南湖区锦东家园12幢3098嘉兴金豪科技有限公司",
+            [("houseno", "12幢"), ("roomno", "3098"), ("subpoi", "嘉兴金豪科技有限公司")],
+        ),
+    ],
+)  # fmt: skip
+def test_dashed_numbers_inside_the_address(text: str, tail: list[tuple[str, str]]) -> None:
+    assert labels(text)[-len(tail) :] == tail
