@@ -248,13 +248,21 @@ def _body_feature(raw: dict[str, Any], content_crs: str | None) -> FeatureIn:
     return feature
 
 
-def _commit(store: Store, key: ApiKey, plan: EditPlan, reason: str) -> Any:
+def _commit(store: Store, key: ApiKey, plan: EditPlan, reason: str, *,
+            follow_children: bool = False) -> Any:  # fmt: skip
     for code in plan.touched:
         require_in_scope(key, code)
-    return store.commit(plan, author=key.name, key_id=key.id, reason=reason)
+    return store.commit(plan, author=key.name, key_id=key.id, reason=reason,
+                        follow_children=follow_children)  # fmt: skip
 
 
 Reason = Annotated[str, Header(alias="X-Reason", description="why (kept in the changeset)")]
+FollowChildren = Annotated[
+    bool,
+    Query(description="children along a moved boundary move with it, in the same changeset "
+                      "(as `follow_children` of /v1/areas); otherwise such a replace is refused "
+                      "while a child would stick out"),
+]  # fmt: skip
 
 
 @router.post("/collections/{collection_id}/items", status_code=201)
@@ -281,7 +289,8 @@ def create_item(request: Request, collection_id: str, body: dict[str, Any], key:
 def replace_item(collection_id: str, feature_id: str, body: dict[str, Any], key: Editor,
                  store: StoreDep, if_match: Annotated[str | None, Header()] = None,
                  content_crs: Annotated[str | None, Header()] = None,
-                 reason: Reason = "OGC API replace") -> Response:  # fmt: skip
+                 reason: Reason = "OGC API replace",
+                 follow_children: FollowChildren = False) -> Response:  # fmt: skip
     """Replace an area (If-Match honoured when sent: 412 on a stale version)."""
     current = _area_of(store, key, collection_id, feature_id)
     version = version_from_etag(if_match, required=False)
@@ -297,7 +306,7 @@ def replace_item(collection_id: str, feature_id: str, body: dict[str, Any], key:
         geometry=geometry_from(feature.geometry, field="geometry") if feature.geometry else None,
         **({"team": team_from(props["team"])} if "team" in props else {}),
     )  # fmt: skip
-    outcome = _commit(store, key, plan, reason)
+    outcome = _commit(store, key, plan, reason, follow_children=follow_children)
     return Response(status_code=204, headers={"ETag": f'"{outcome.changeset.id}"'})
 
 

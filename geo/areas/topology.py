@@ -59,11 +59,17 @@ class Problem:
     field: str = "geometry"  # the input at fault, for the error answer
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
+    @property
+    def all_params(self) -> dict[str, Any]:
+        """The params with the size in m² (one decimal), when the problem has one."""
+        params = dict(self.params)
+        if self.area_m2 is not None:
+            params.setdefault("area_m2", round(self.area_m2, 1))
+        return params
+
     def as_feature(self) -> dict[str, Any]:
         area = None if self.area_m2 is None else round(self.area_m2, 2)
-        params = dict(self.params)
-        if area is not None:
-            params.setdefault("area_m2", round(area, 1))
+        params = self.all_params
         return {
             "type": "Feature",
             "geometry": mapping(self.geometry) if self.geometry is not None else None,

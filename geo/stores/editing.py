@@ -32,11 +32,13 @@ from geo.areas import (
     Rejection,
     Tolerances,
     check_children,
+    check_exact,
     check_siblings,
+    children_follow,
     to_multipolygon,
     validate_areas,
 )
-from geo.areas.edit_plans import as_new, check_exact, children_follow, next_codes, recode
+from geo.areas.edit_plans import as_new, next_codes, recode
 from geo.crs import area_m2
 from geo.errors import (
     ConflictError,
@@ -163,7 +165,7 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                     field=errors[0].field,
                     details=outcome.problem_features(),
                     kind=errors[0].kind,
-                    params={**errors[0].params, "more": len(errors) - 1},
+                    params={**errors[0].all_params, "more": len(errors) - 1},
                 )
             changeset = self._new_changeset(
                 conn,

@@ -101,8 +101,11 @@ def test_a_stale_child_version_is_refused(store: Store) -> None:
     versions = {c["code"]: c["version"] for c in preview.changes()}
     child = next(c["code"] for c in preview.changes() if c["role"] == "child")
     current = store.get_area(child)
-    store.commit(plan_replace(current, expected_version=current.version, name="改名"),
-                 author="别人", reason="改名")  # fmt: skip
+    store.commit(
+        plan_replace(current, expected_version=current.version, name="改名"),
+        author="别人",
+        reason="改名",
+    )
     plan = grid_move(store)
     confirmed = type(plan)(plan.operation, plan.upserts, plan.retires, versions, exact=True)
     with pytest.raises(VersionMismatchError) as caught:
