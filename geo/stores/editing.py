@@ -430,7 +430,8 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
         changed = {a.code: a for a in plan.upserts}
         extra: list[NewArea] = []
         for area in plan.upserts:
-            if area.parent_code is None:
+            # An invalid shape cannot be overlaid (GEOS raises); its problems are reported.
+            if area.parent_code is None or not area.geometry.is_valid:
                 continue
             for sibling in self._current_children(conn, area.parent_code):
                 if sibling.code in changed or sibling.code in plan.retires:

@@ -221,3 +221,25 @@ def test_errors_name_their_kind_and_params(http: TestClient, store: Store) -> No
     )
     assert outside.status_code == 403
     assert outside.json()["error"]["kind"] == "outside_scope"
+
+
+def test_an_invalid_shape_with_adjust_neighbours_is_a_preview_not_a_500(
+    http: TestClient, store: Store
+) -> None:
+    """Found while drawing the repair flow: clipping neighbours around a self-intersecting
+    shape raised a GEOS TopologyException (500)."""
+    grid = store.get_area(GRID_1)
+    west, south, east, north = grid.geometry.bounds
+    bow_tie = shapely.Polygon([(west, south), (east, north), (east, south), (west, north)])
+    body = {
+        "feature": {"type": "Feature", "geometry": mapping(bow_tie), "properties": {}},
+        "reason": "扭结",
+        "adjust_neighbours": True,
+        "follow_children": True,
+    }
+    preview = http.post(f"/v1/areas/{GRID_1}/preview", json=body)
+    assert preview.status_code == 200, preview.text
+    kinds = {f["properties"]["kind"] for f in preview.json()["problems"]["features"]}
+    assert {"invalid_geometry", "repair_suggestion"} <= kinds
+    put = http.put(f"/v1/areas/{GRID_1}", json=body, headers={"If-Match": f'"{grid.version}"'})
+    assert assert_error(put, 422, "geometry").error.kind == "invalid_geometry"
