@@ -212,7 +212,12 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                 for r in conn.execute(select(areas).where(areas.c.retired_by == changeset_id))
             ]
             if not created and not closed:
-                raise NotFoundError(f"changeset {changeset_id} changed no areas", field="id")
+                raise NotFoundError(
+                    f"changeset {changeset_id} changed no areas",
+                    field="id",
+                    kind="changeset_without_areas",
+                    params={"id": changeset_id},
+                )
             codes = sorted({a.code for a in created} | {a.code for a in closed})
             now = self._area_rows(conn, codes, lock=False)
         later = sorted(c for c, a in now.items() if a.version > changeset_id)
@@ -222,6 +227,8 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                 f"{now[later[0]].version}); revert the later changesets first",
                 field="id",
                 details={"codes": later},
+                kind="revert_after_later_edit",
+                params={"code": later[0], "id": changeset_id, "current": now[later[0]].version},
             )
         restored = tuple(as_new(a) for a in closed)
         restored_codes = {a.code for a in restored}
@@ -513,6 +520,8 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                     f"effective time {changeset.effective_at.isoformat()} is not after the current "
                     f"version of {old.code} ({old.valid_from.isoformat()})",
                     field="effective_at",
+                    kind="effective_time_too_early",
+                    params={"code": old.code, "valid_from": old.valid_from.isoformat()},
                 )
 
     @staticmethod

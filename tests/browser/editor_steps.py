@@ -144,6 +144,16 @@ class EditorPage:
             self.page.wait_for_timeout(150)
         self.click_at(*(points[0] if polygon else points[-1]))
 
+    def vertices(self, layer: str) -> list[tuple[float, float]]:
+        """Every vertex of a layer on the page, (lon, lat); ``layer`` is a JS expression."""
+        found = self.page.evaluate(
+            "(expr) => { const flat = (a) => a.flatMap((x) => Array.isArray(x) ? flat(x) : [x]);"
+            " const layer = new Function('return ' + expr)();"
+            " return flat(layer.getLatLngs()).map((l) => [l.lng, l.lat]); }",
+            layer,
+        )
+        return [(float(x), float(y)) for x, y in found]
+
     def handles(self) -> int:
         return int(
             self.page.evaluate(

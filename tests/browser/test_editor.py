@@ -7,6 +7,7 @@ blocked and must not happen.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 import shapely
 
@@ -151,6 +153,46 @@ def test_load_drag_preview_save(editor: EditorPage, server: tuple[str, Keys, Sto
     assert shanghai in editor.page.inner_text("#versions")
     assert "北京时间" in editor.page.inner_text("#panel")
     editor.shot("history-beijing-time")
+
+
+# -- topological editing: snapping to neighbours' vertices and edges ------------------------
+def test_handles_snap_to_neighbours_vertices_and_edges(
+    editor: EditorPage, server: tuple[str, Keys, Store]
+) -> None:
+    keys = server[1]
+    editor.login(keys.editor)
+    editor.load(MICRO_1_4)
+    edited = "window.onemapEditor.state.editable"
+    handles = editor.vertices(edited)
+    corners = editor.vertices(f"window.onemapEditor.context.byCode.get('{MICRO_1_1}').layer")
+    pixels = {h: editor.point(*h) for h in handles + corners}
+
+    def gap(a: tuple[float, float], b: tuple[float, float]) -> float:
+        return float(np.hypot(pixels[a][0] - pixels[b][0], pixels[a][1] - pixels[b][1]))
+
+    # A corner of 1-1 that 1-4 does not share, and the handle of 1-4 nearest to it.
+    handle, corner = min(
+        ((h, c) for h in handles for c in corners if c not in handles), key=lambda p: gap(*p)
+    )
+    x, y = pixels[corner]
+    editor.drag_vertex(*handle, x - pixels[handle][0] + 6, y - pixels[handle][1] + 5)
+    editor.shot("snapped-to-a-neighbour-vertex")
+    after = editor.vertices(edited)
+    assert corner in after  # exactly the neighbour's vertex, not where the mouse let go
+    # Another handle dropped a few pixels off the middle of one of 1-1's edges lands on it.
+    ring = [*corners, corners[0]]
+    edges = [(a, b) for a, b in itertools.pairwise(ring) if a not in after and b not in after]
+    a, b = max(edges, key=lambda e: gap(*e))
+    middle = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    other = min((h for h in after if h != corner), key=lambda h: float(
+        np.hypot(*(np.subtract(editor.point(*h), editor.point(*middle))))))  # fmt: skip
+    mx, my = editor.point(*middle)
+    ox, oy = editor.point(*other)
+    editor.drag_vertex(*other, mx - ox + 4, my - oy - 3)
+    editor.shot("snapped-to-a-neighbour-edge")
+    moved = set(editor.vertices(edited)) - set(after)
+    assert len(moved) == 1
+    assert shapely.LineString([a, b]).distance(shapely.Point(moved.pop())) < 1e-9
 
 
 # -- 2. boundary move: the neighbour and the children of both follow ------------------------

@@ -67,6 +67,9 @@
     if_match_missing: "缺少所编辑的版本号 (If-Match)",
     if_match_malformed: "版本号格式有误 (If-Match 应为 \"12\" 这样的 ETag)",
     reason_missing: "请填写编辑原因",
+    effective_time_too_early: "生效时间须晚于区域 {code} 当前版本的生效时间 {valid_from}",
+    changeset_without_areas: "变更集 {id} 没有修改任何区域",
+    revert_after_later_edit: "区域 {code} 在变更集 {id} 之后又被修改 (当前版本 {current}), 请先撤销后来的变更",
     team_invalid: "责任团队须包含名称",
     invalid_value: "{field_zh}{value_problem}",
     // topology problems (also the kind of a refused edit)
