@@ -15,7 +15,7 @@
   const G = window.onemapEditorGeometry;
   const M = window.onemapMessages;
   const config = JSON.parse($("editor-config").textContent || "{}");
-  const map = L.map("map", { preferCanvas: false }).setView([30.75, 120.76], 12);
+  const map = L.map("map", { preferCanvas: false, zoomSnap: 0.5 }).setView([30.75, 120.76], 12);
   const context = window.onemapEditorContext.create(map, config);
   map.pm.setLang("zh");  // Leaflet-Geoman's own drawing hints, in Chinese
   const MODES = {
