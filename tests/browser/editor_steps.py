@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import shapely
+
 ARTIFACTS = Path(os.environ.get("ONEMAP_TEST_ARTIFACTS", Path(__file__).parent / "artifacts"))
 VIEW = {"width": 1300, "height": 860}
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
@@ -75,13 +77,14 @@ class EditorPage:
         return str(self.page.inner_text("#who"))
 
     def load(self, code: str) -> None:
+        """载入 an area and wait until it is drawn and the map placed on it."""
+        loads = int(self.page.evaluate("() => Number(document.body.dataset.loads || 0)"))
         self.page.fill("#code", code)
         self.page.click("#load")
         self.page.wait_for_function(
-            "(code) => document.getElementById('current').textContent.includes('(' + code + ')')",
-            arg=code,
+            "(n) => Number(document.body.dataset.loads || 0) > n", arg=loads
         )
-        self.page.wait_for_selector("#status.ok")
+        assert f"({code})" in self.page.inner_text("#current")
 
     def mode(self, name: str) -> None:
         self.page.click(f"#mode-{name}")
@@ -126,6 +129,19 @@ class EditorPage:
     def click_at(self, lon: float, lat: float) -> None:
         x, y = self.point(lon, lat)
         self.page.mouse.click(x, y)
+
+    def click_inside(self, geometry: Any) -> None:
+        """Click a point of ``geometry`` that is on screen and clear of the map's controls."""
+        corners = self.page.evaluate(
+            "() => { const m = window.onemapEditor.map; const s = m.getSize();"
+            " const a = m.containerPointToLatLng([60, 130]);"
+            " const b = m.containerPointToLatLng([s.x - 60, s.y - 40]);"
+            " return [a.lng, b.lat, b.lng, a.lat]; }"
+        )
+        visible = geometry.intersection(shapely.box(*corners))
+        assert not visible.is_empty, "the area is not on screen"
+        point = visible.representative_point()
+        self.click_at(point.x, point.y)
 
     def drag_vertex(self, lon: float, lat: float, dx: float, dy: float) -> None:
         """Drag the handle at (lon, lat) by pixels."""

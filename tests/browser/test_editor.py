@@ -203,7 +203,7 @@ def test_boundary_move_with_neighbour_and_children_following(
     editor.login(keys.editor)
     editor.load(GRID_1)
     editor.mode("boundary")
-    editor.click_at(*inside(store, GRID_6))
+    editor.click_inside(area(store, GRID_6).geometry)
     editor.wait_status("已选择相邻区域", "ok")
     assert GRID_6 in editor.page.inner_text("#neighbour")
     editor.page.wait_for_function(
@@ -275,7 +275,7 @@ def test_merge(editor: EditorPage, server: tuple[str, Keys, Store]) -> None:
     editor.login(keys.editor)
     editor.load(MICRO_1_1)
     editor.mode("merge")
-    editor.click_at(*inside(store, MICRO_1_2))
+    editor.click_inside(area(store, MICRO_1_2).geometry)
     assert "预览通过" in editor.wait_status("预览")
     editor.shot("merge-preview")
     editor.save()
@@ -295,12 +295,13 @@ def test_repair_applied(editor: EditorPage, server: tuple[str, Keys, Store]) -> 
     editor.load(MICRO_1_4)
     editor.page.check("#adjust")
     shape = area(store, MICRO_1_4).geometry
-    north = max(shapely.get_coordinates(shape), key=lambda xy: xy[1])
+    # The northmost handle, dragged past the far side of the area: the ring crosses itself.
+    north = max(editor.vertices("window.onemapEditor.state.editable"), key=lambda xy: xy[1])
     centre = shape.centroid
     beyond = (centre.x + (centre.x - north[0]) * 1.25, centre.y + (centre.y - north[1]) * 1.25)
-    x0, y0 = editor.point(float(north[0]), float(north[1]))
+    x0, y0 = editor.point(*north)
     x1, y1 = editor.point(*beyond)
-    editor.drag_vertex(float(north[0]), float(north[1]), x1 - x0, y1 - y0)
+    editor.drag_vertex(*north, x1 - x0, y1 - y0)
     editor.shot("twisted")
     assert "预览发现问题" in editor.preview()
     problems = editor.page.inner_text("#problems")
@@ -331,20 +332,19 @@ def test_stale_neighbour_sequence_saves_only_the_chosen_area(
     editor.login(keys.editor)
     editor.load(MICRO_1_5)
     editor.mode("split")
-    editor.click_at(*inside(store, MICRO_1_4))
-    editor.click_at(*inside(store, "330402007024001007"))
+    editor.click_inside(area(store, MICRO_1_4).geometry)
+    editor.click_inside(area(store, "330402007024001007").geometry)
     editor.shot("split-line-half-drawn")
     assert editor.page.inner_text("#neighbour") == ""
     editor.load(MICRO_1_6)
     assert editor.page.inner_text("#neighbour") == ""
     assert editor.page.is_hidden("#neighbour-box")
-    # Drag 1-6's corner into 1-6 itself (a gap, a warning; no overlap).
+    # Drag 1-6's south-west handle into 1-6 itself (a gap, a warning; no overlap).
     shape = area(store, MICRO_1_6).geometry
-    corner = min(shapely.get_coordinates(shape), key=lambda xy: xy[0] + xy[1])
+    corner = min(editor.vertices("window.onemapEditor.state.editable"), key=lambda xy: sum(xy))
     centre = editor.point(shape.centroid.x, shape.centroid.y)
-    x0, y0 = editor.point(float(corner[0]), float(corner[1]))
-    dx, dy = (centre[0] - x0) / 3, (centre[1] - y0) / 3
-    editor.drag_vertex(float(corner[0]), float(corner[1]), dx, dy)
+    x0, y0 = editor.point(*corner)
+    editor.drag_vertex(*corner, (centre[0] - x0) / 3, (centre[1] - y0) / 3)
     editor.shot("other-area-dragged")
     editor.save()
     assert editor.confirmed_codes() == [MICRO_1_6]
@@ -355,6 +355,7 @@ def test_stale_neighbour_sequence_saves_only_the_chosen_area(
     assert ("POST", "/v1/areas/boundary") not in editor.writes
     after = {c: a.version for c, a in kids(store, GRID_1).items()}
     assert {c for c in versions if after[c] != versions[c]} == {MICRO_1_6}
+    assert area_m2(area(store, MICRO_1_6).geometry) < area_m2(shape) - 10  # the drag took
 
 
 # -- 7. 412 when another editor saved first -------------------------------------------------
@@ -373,7 +374,7 @@ def test_another_editor_saved_first(editor: EditorPage, server: tuple[str, Keys,
 
     def move() -> None:
         editor.mode("boundary")
-        editor.click_at(*inside(store, GRID_6))
+        editor.click_inside(area(store, GRID_6).geometry)
         editor.wait_status("已选择相邻区域", "ok")
         vertex = east_vertex(area(store, GRID_1).geometry, area(store, GRID_6).geometry)
         editor.drag_vertex(*vertex, 40, 6)

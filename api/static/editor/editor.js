@@ -125,8 +125,10 @@
     $("versions").textContent = "";
     startMode(canEdit() ? "edit" : null, true);
     const bounds = L.geoJSON(state.area).getBounds();
-    map.fitBounds(bounds, { padding: [40, 40] });
+    map.fitBounds(bounds, { padding: [40, 40], animate: false });
     if (!keepStatus) { status(canEdit() ? "已载入. " + MODES.edit : "已载入 (只读)", "ok"); }
+    // A count of finished loads, for tests and scripts that must wait until the map is placed.
+    document.body.dataset.loads = String(Number(document.body.dataset.loads || 0) + 1);
     return true;
   }
 
@@ -383,6 +385,10 @@
   }
 
   async function save() {
+    if ((state.mode === "edit" || state.mode === "boundary") && !state.dirty) {
+      status("没有需要保存的修改: 先拖动顶点", "");
+      return;
+    }
     const checked = await preview();
     if (!checked) { return; }
     if (!checked.data.ok) { status("预览发现问题, 未保存", "error"); return; }
