@@ -327,6 +327,11 @@
     $("apply-repair").hidden = !state.repair || !state.editable;
     const changes = data.changes || [];
     context.showPreview(data.areas || [], changes);
+    // What the edit would write must be in view (a merged neighbour, children further out).
+    const shown = context.layers.preview.getBounds();
+    if (shown.isValid() && !map.getBounds().contains(shown)) {
+      map.fitBounds(shown, { padding: [30, 30], animate: false });
+    }
     const rows = $("changes");
     rows.textContent = "";
     changes.forEach((c) => {
