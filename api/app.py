@@ -46,8 +46,9 @@ prints a local admin key). Missing or bad key: 401; role too low or area outside
 scope: 403; too many requests: 429 with `Retry-After`.
 
 Coordinates are lon/lat in CGCS2000 (EPSG:4490), equal to WGS84 to well under a metre.
-Errors are JSON: `{"error": {"code", "message", "details"}}`; a caller's mistake gets a 4xx
-naming the field.
+Errors are JSON: `{"error": {"code", "kind", "message", "params", "details"}}`; a caller's
+mistake gets a 4xx naming the field. `code` and `kind` are stable tokens and `params` the values
+that go with them, for clients that word errors in their own language (see the README).
 """
 
 

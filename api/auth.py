@@ -115,15 +115,20 @@ def require(role: Role) -> Callable[..., ApiKey]:
                 "missing API key: send it in the X-API-Key header, as a Bearer token or as "
                 "the password of HTTP Basic",
                 field="X-API-Key",
+                kind="key_missing",
             )
         cache: KeyCache = request.app.state.key_cache
         key = cache.lookup(presented, request.app.state.store)
         if key is None:
-            raise UnauthenticatedError("unknown or revoked API key", field="X-API-Key")
+            raise UnauthenticatedError(
+                "unknown or revoked API key", field="X-API-Key", kind="key_unknown"
+            )
         if key.role not in admitted:
             raise ForbiddenError(
                 f"this key's role is {key.role.value}; this call needs {role.value} or higher",
                 field="X-API-Key",
+                kind="role_too_low",
+                params={"role": key.role.value, "needed": role.value},
             )
         limiter: RateLimiter = request.app.state.rate_limiter
         limiter.check(key.id)
@@ -135,7 +140,12 @@ def require(role: Role) -> Callable[..., ApiKey]:
 def require_in_scope(key: ApiKey, code: str, *, field: str = "code") -> None:
     """Refuse an area outside the key's scope (a street office sees only its street)."""
     if not key.covers(code):
-        raise ForbiddenError(f"area {code} lies outside this key's scope {key.scope}", field=field)
+        raise ForbiddenError(
+            f"area {code} lies outside this key's scope {key.scope}",
+            field=field,
+            kind="outside_scope",
+            params={"code": code, "scope": key.scope},
+        )
 
 
 # The dispatcher check for hot async endpoints to call inline: as a dependency, FastAPI would

@@ -1,8 +1,11 @@
 """The one table from domain errors to HTTP answers, and the JSON error shape.
 
-Every error body is ``{"error": {"code", "message", "details"}}``. A caller's mistake gets a
-4xx whose message names the field; anything unexpected gets a plain 500 whose body carries no
-exception text (it is logged with the traceback instead).
+Every error body is ``{"error": {"code", "kind", "message", "params", "details"}}``. A
+caller's mistake gets a 4xx whose message names the field; anything unexpected gets a plain 500
+whose body carries no exception text (it is logged with the traceback instead). ``code`` is the
+coarse, stable class; ``kind`` names the exact situation and ``params`` the values a client
+needs to say it in its own language (the editor and the map say it in Chinese). Both were added
+beside the older fields, which keep their meaning.
 """
 
 from __future__ import annotations
@@ -68,8 +71,23 @@ def error_response(
     message: str,
     details: Any = None,
     headers: Mapping[str, str] | None = None,
+    *,
+    kind: str | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
-    body = {"error": {"code": code, "message": message, "details": details}}
+    """The error body; ``params`` always names the field at fault when ``details`` does."""
+    values = dict(params or {})
+    if isinstance(details, dict) and "field" in details:
+        values.setdefault("field", details["field"])
+    body = {
+        "error": {
+            "code": code,
+            "kind": kind or code,
+            "message": message,
+            "params": values,
+            "details": details,
+        }
+    }
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -96,7 +114,9 @@ async def _onemap_error(request: Request, exc: Exception) -> JSONResponse:
         headers = {"Retry-After": str(max(1, math.ceil(float(retry))))}
     elif status == 401:
         headers = {"WWW-Authenticate": CHALLENGE}
-    return error_response(status, exc.code, exc.message, details, headers)
+    return error_response(
+        status, exc.code, exc.message, details, headers, kind=exc.kind, params=exc.params
+    )
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -106,21 +126,37 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [
+    problems: list[dict[str, Any]] = [
         {
             # A body that is not JSON at all is located by a character offset: name the body.
             "field": "body"
             if err.get("type") == "json_invalid"
             else _field_name(tuple(err.get("loc", ()))),
             "message": err.get("msg", "invalid"),
+            "type": err.get("type", "value_error"),
+            "limits": _limits(err.get("ctx")),
         }
         for err in exc.errors()
     ]
-    first = problems[0] if problems else {"field": "body", "message": "invalid request"}
-    message = f"{first['field']}: {first['message']}"
-    return error_response(
-        422, "invalid_input", message, {"field": first["field"], "problems": problems}
+    first: dict[str, Any] = (
+        problems[0] if problems else {"field": "body", "message": "invalid request"}
     )
+    message = f"{first['field']}: {first['message']}"
+    # pydantic's error type (missing, string_too_long, greater_than_equal...) is stable: it
+    # goes in the params with the limits it names (max_length, ge...).
+    params = {"field": first["field"], "type": first.get("type", "value_error"),
+              **(first.get("limits") or {})}  # fmt: skip
+    return error_response(
+        422, "invalid_input", message, {"field": first["field"], "problems": problems},
+        kind="invalid_value", params=params,
+    )  # fmt: skip
+
+
+def _limits(ctx: Any) -> dict[str, Any]:
+    """The plain values of pydantic's error context (a limit, the expected values)."""
+    if not isinstance(ctx, dict):
+        return {}
+    return {k: v for k, v in ctx.items() if isinstance(v, str | int | float | bool)}
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

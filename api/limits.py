@@ -71,6 +71,8 @@ async def _refuse(max_bytes: int, scope: Scope, receive: Receive, send: Send) ->
         "payload_too_large",
         f"request body is larger than {max_bytes} bytes",
         {"field": "body", "max_bytes": max_bytes},
+        kind="body_too_large",
+        params={"max_bytes": max_bytes},
     )
     await response(scope, receive, send)
 
@@ -110,4 +112,5 @@ class RateLimiter:
         raise RateLimitedError(
             f"rate limit of {self.rate:g} requests/s exceeded; retry in {wait:.1f} s",
             details={"retry_after": wait},
+            params={"retry_after_s": round(wait, 1)},
         )

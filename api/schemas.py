@@ -20,8 +20,15 @@ class TeamModel(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    code: str
-    message: str
+    code: str = Field(description="the class of error, stable (e.g. invalid_input, forbidden)")
+    kind: str | None = Field(
+        default=None,
+        description="the exact situation, stable (e.g. split_line_misses); see the README",
+    )
+    message: str = Field(description="in English, for logs and developers")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="the values a translated message needs"
+    )
     details: Any = None
 
 

@@ -3,10 +3,16 @@
 Every error the domain raises for a caller's mistake derives from :class:`OnemapError` and
 carries a *public* message that is safe to show to any client. ``api/errors.py`` holds the one
 table that maps these classes to HTTP status codes; the CLI prints the same messages.
+
+Besides the English message, an error names its exact situation with a stable ``kind`` token
+and the values that fill it (``params``), so that a client can say the same thing in its own
+words (the editor and the map say it in Chinese). ``code`` is the coarse class a client
+branches on; ``kind`` is finer and defaults to ``code``. Both stay stable across releases.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
@@ -28,15 +34,29 @@ __all__ = [
 
 
 class OnemapError(Exception):
-    """Base class: ``code`` is a stable machine-readable token, ``field`` the input at fault."""
+    """Base class: ``code`` is a stable machine-readable token, ``field`` the input at fault.
+
+    ``kind`` (default: ``code``) names the exact situation and ``params`` the values a
+    translated message needs, e.g. ``kind="split_line_misses"``, ``params={"code": "…"}``.
+    """
 
     code = "onemap_error"
 
-    def __init__(self, message: str, *, field: str | None = None, details: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        details: Any = None,
+        kind: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.details = details
+        self.kind = kind or self.code
+        self.params: dict[str, Any] = dict(params or {})
 
 
 class InvalidInputError(OnemapError):

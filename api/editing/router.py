@@ -3,6 +3,7 @@ preview any of them, list changesets and revert one. Every write needs If-Match 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query
@@ -11,10 +12,12 @@ from fastapi.responses import JSONResponse
 from api.auth import Editor, Viewer, require_in_scope
 from api.deps import PageDep, StoreDep
 from api.editing.schemas import (
+    AreaCreate,
     AreaWrite,
     BoundaryRequest,
     EditAnswer,
     EditOptions,
+    EditorSession,
     MergeRequest,
     PreviewAnswer,
     RevertRequest,
@@ -25,13 +28,14 @@ from api.editing.schemas import (
     version_from_etag,
 )
 from api.schemas import ErrorBody
-from geo.access import ApiKey
+from geo.access import ApiKey, Role
 from geo.areas import (
     AreaRecord,
     EditOutcome,
     EditPlan,
     NewArea,
     level_of_code,
+    next_codes,
     plan_create,
     plan_merge,
     plan_move_boundary,
@@ -71,6 +75,7 @@ def _preview_body(outcome: EditOutcome) -> dict[str, Any]:
         "impact": outcome.impact.as_dict(),
         "areas": [_new_feature(a) for a in outcome.plan.upserts],
         "retired": list(outcome.plan.retires),
+        "changes": outcome.changes(),
     }
 
 
@@ -93,19 +98,37 @@ def _expected_versions(
             f"send the version of every area you edit; missing: {', '.join(missing)}",
             field="versions",
             details={"missing": missing},
+            kind="versions_missing",
+            params={"missing": missing},
         )
     return {a.code: sent.get(a.code, a.version) for a in current}
 
 
+def _confirmed(plan: EditPlan, options: EditOptions, *, preview: bool) -> EditPlan:
+    """The plan with every version the editor sent, exact when it confirmed the whole set.
+
+    Versions of areas the request does not name (children, clipped neighbours) are checked
+    too; the ones the plan names keep the value already checked against If-Match or
+    ``versions``. A preview is never exact: it is how the editor learns the set.
+    """
+    expected = {**options.versions, **plan.expected}
+    return replace(plan, expected=expected, exact=options.exact_areas and not preview)
+
+
 def _run(store: Store, key: ApiKey, plan: EditPlan, options: EditOptions, *, preview: bool,
          status: int = 200) -> JSONResponse:  # fmt: skip
+    plan = _confirmed(plan, options, preview=preview)
     _check_scope(key, plan)
     if preview:
-        outcome = store.preview(plan, adjust_neighbours=options.adjust_neighbours)
+        outcome = store.preview(
+            plan, adjust_neighbours=options.adjust_neighbours,
+            follow_children=options.follow_children,
+        )  # fmt: skip
         return JSONResponse(_preview_body(outcome))
     outcome = store.commit(
         plan, author=key.name, key_id=key.id, reason=options.reason,
         effective_at=options.effective_at, adjust_neighbours=options.adjust_neighbours,
+        follow_children=options.follow_children,
     )  # fmt: skip
     assert outcome.changeset is not None
     changeset = outcome.changeset
@@ -120,12 +143,33 @@ def _run(store: Store, key: ApiKey, plan: EditPlan, options: EditOptions, *, pre
 
 
 @router.post("/v1/areas", status_code=201, response_model=EditAnswer, responses=ERRORS)
-def create_area(body: AreaWrite, key: Editor, store: StoreDep) -> JSONResponse:
-    """Create an area (validated against its parent and siblings) as one changeset."""
-    area = new_area_from(body.feature)
+def create_area(body: AreaCreate, key: Editor, store: StoreDep) -> JSONResponse:
+    """Create an area (validated against its parent and siblings) as one changeset.
+
+    Without ``properties.code`` the area gets the next code its parent
+    (``properties.parent_code``) never had. ``"preview": true`` checks only (200).
+    """
+    area = new_area_from(body.feature, code=_next_code(store, body.feature.properties))
     if area.parent_code:
         require_in_scope(key, area.code, field="feature.properties.code")
-    return _run(store, key, plan_create(area), body, preview=False, status=201)
+    return _run(store, key, plan_create(area), body, preview=body.preview,
+                status=200 if body.preview else 201)  # fmt: skip
+
+
+def _next_code(store: Store, props: dict[str, Any]) -> str | None:
+    """The next code under ``parent_code`` when the feature names no code of its own."""
+    parent = props.get("parent_code")
+    if "code" in props or not isinstance(parent, str):
+        return None
+    level = level_of_code(parent, field="feature.properties.parent_code").child
+    if level is None:
+        raise InvalidInputError(
+            "a micro-grid has no children", field="feature.properties.parent_code",
+            kind="no_child_level", params={"parent": parent},
+        )  # fmt: skip
+    store.get_area(parent)  # 404 for a parent that does not exist
+    used = store.codes_ever_used(parent)
+    return next_codes(parent, level, used, 1)[0]
 
 
 def _replace_plan(store: Store, code: str, body: AreaWrite, version: int | None) -> EditPlan:
@@ -137,11 +181,14 @@ def _replace_plan(store: Store, code: str, body: AreaWrite, version: int | None)
             f"{current.version}",
             field="If-Match",
             details={"code": code, "current_version": current.version},
+            kind="version_stale",
+            params={"code": code, "sent": version, "current": current.version},
         )
     props = body.feature.properties
     if "code" in props and props["code"] != code:
         raise InvalidInputError("properties.code cannot change; split or create instead",
-                                field="feature.properties.code")  # fmt: skip
+                                field="feature.properties.code", kind="code_immutable",
+                                params={"code": code})  # fmt: skip
     geometry = (
         geometry_from(body.feature.geometry, field="feature.geometry")
         if body.feature.geometry is not None else None
@@ -194,7 +241,10 @@ def split_area(body: SplitRequest, key: Editor, store: StoreDep) -> JSONResponse
     used = store.codes_ever_used(current.parent_code or "")
     if body.version is None and not body.preview:
         raise PreconditionRequiredError(
-            "send the version you split (the ETag of GET /v1/areas/{code})", field="version"
+            "send the version you split (the ETag of GET /v1/areas/{code})",
+            field="version",
+            kind="version_missing",
+            params={"code": body.code},
         )
     plan = plan_split(current, line, expected_version=body.version or current.version,
                       used_codes=used)  # fmt: skip
@@ -222,6 +272,13 @@ def move_boundary(body: BoundaryRequest, key: Editor, store: StoreDep) -> JSONRe
     geometry = geometry_from(body.geometry, field="geometry")
     plan = plan_move_boundary(first, second, geometry, expected_versions=versions)
     return _run(store, key, plan, body, preview=body.preview)
+
+
+@router.get("/v1/editor/session", response_model=EditorSession, responses=ERRORS)
+def editor_session(key: Viewer) -> dict[str, Any]:
+    """Who the key is and whether it may edit: the editor says so at login, not at a save."""
+    return {"name": key.name, "role": key.role.value, "scope": key.scope,
+            "can_edit": key.role.allows(Role.EDITOR)}  # fmt: skip
 
 
 @router.get("/v1/changesets", responses=ERRORS)

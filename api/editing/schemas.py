@@ -15,9 +15,11 @@ from geo.areas import GridKind, Level, NewArea, Team, level_of_code
 from geo.errors import InvalidInputError, PreconditionRequiredError
 
 __all__ = [
+    "AreaCreate",
     "AreaWrite",
     "BoundaryRequest",
     "EditAnswer",
+    "EditorSession",
     "MergeRequest",
     "PreviewAnswer",
     "RevertRequest",
@@ -41,10 +43,31 @@ class EditOptions(BaseModel):
     adjust_neighbours: bool = Field(
         default=False, description="clip overlapping siblings to make room (shown in preview)"
     )
+    follow_children: bool = Field(
+        default=False,
+        description="children along a moved boundary move with it, in the same changeset "
+        "(shown in preview); without it such an edit is refused while a child would stick out",
+    )
+    versions: dict[str, int] = Field(
+        default_factory=dict,
+        description="the version of every area you edit, as the preview's `changes` list them; "
+        "a stale one is a 412",
+    )
+    exact_areas: bool = Field(
+        default=False,
+        description="the save must change exactly the areas named in `versions` (409 "
+        "edit_areas_differ otherwise): what the editor confirmed is what is written",
+    )
 
 
 class AreaWrite(EditOptions):
     feature: FeatureIn
+
+
+class AreaCreate(AreaWrite):
+    """A new area; without ``properties.code`` it gets the next code its parent never had."""
+
+    preview: bool = Field(default=False, description="check only; store nothing")
 
 
 class SplitRequest(EditOptions):
@@ -57,19 +80,31 @@ class SplitRequest(EditOptions):
 class MergeRequest(EditOptions):
     codes: list[str] = Field(min_length=2, max_length=100)
     name: str | None = Field(default=None, max_length=200)
-    versions: dict[str, int] = Field(default_factory=dict)
     preview: bool = False
 
 
 class BoundaryRequest(EditOptions):
     codes: list[str] = Field(min_length=2, max_length=2, description="[changed area, neighbour]")
     geometry: dict[str, Any] = Field(description="the new geometry of the first area")
-    versions: dict[str, int] = Field(default_factory=dict)
     preview: bool = False
 
 
 class RevertRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class AreaChange(BaseModel):
+    code: str
+    name: str | None
+    level: str | None
+    action: Literal["create", "update", "retire"]
+    version: int | None = Field(description="the version this edit replaces (null: new)")
+    role: Literal["edited", "recoded", "clipped", "child"] = Field(
+        description="named by the request, re-coded under a split or merged parent, clipped "
+        "to make room (adjust_neighbours), or a child following its parent (follow_children)"
+    )
+    area_change_m2: float
+    previous_code: str | None = None
 
 
 class PreviewAnswer(BaseModel):
@@ -78,6 +113,10 @@ class PreviewAnswer(BaseModel):
     impact: dict[str, Any]
     areas: list[dict[str, Any]] = Field(description="the areas as the edit would write them")
     retired: list[str]
+    changes: list[AreaChange] = Field(
+        description="every area the edit writes or closes: send their versions back with "
+        "exact_areas to save exactly these"
+    )
 
 
 class EditAnswer(PreviewAnswer):
@@ -85,19 +124,34 @@ class EditAnswer(PreviewAnswer):
     version: int
 
 
+class EditorSession(BaseModel):
+    """Who a key is, so that the editor can say at login whether it may edit."""
+
+    name: str
+    role: str
+    scope: str | None = Field(description="the subtree the key may touch; null: everywhere")
+    can_edit: bool
+
+
 def geometry_from(data: dict[str, Any] | None, *, field: str) -> BaseGeometry:
     if not data:
-        raise InvalidInputError("geometry is missing", field=field)
+        raise InvalidInputError("geometry is missing", field=field, kind="geometry_missing")
     if not _finite(data.get("coordinates")):
-        raise InvalidInputError("geometry has NaN or infinite coordinates", field=field)
+        raise InvalidInputError(
+            "geometry has NaN or infinite coordinates", field=field, kind="geometry_not_finite"
+        )
     try:
         geom = shape(data)
     except Exception as exc:  # shapely raises several types for malformed GeoJSON
-        raise InvalidInputError(f"not a GeoJSON geometry: {exc}", field=field) from None
+        raise InvalidInputError(
+            f"not a GeoJSON geometry: {exc}", field=field, kind="geometry_malformed"
+        ) from None
     if geom.is_empty:
-        raise InvalidInputError("geometry is empty", field=field)
+        raise InvalidInputError("geometry is empty", field=field, kind="geometry_empty")
     if not shapely.is_valid_input(geom):
-        raise InvalidInputError("geometry has unusable coordinates", field=field)
+        raise InvalidInputError(
+            "geometry has unusable coordinates", field=field, kind="geometry_malformed"
+        )
     return geom
 
 
@@ -110,17 +164,27 @@ def _finite(value: Any) -> bool:
     return True
 
 
-def new_area_from(feature: FeatureIn) -> NewArea:
-    """A new area from a Feature whose properties carry at least ``code`` and ``name``."""
+def new_area_from(feature: FeatureIn, *, code: str | None = None) -> NewArea:
+    """A new area from a Feature whose properties carry at least ``code`` and ``name``.
+
+    ``code`` is used when the properties carry none (a code the service chose).
+    """
     props = feature.properties
-    code = props.get("code")
+    code = props.get("code", code)
     if not isinstance(code, str):
-        raise InvalidInputError("properties.code must be a string", field="feature.properties.code")
+        raise InvalidInputError(
+            "properties.code must be a string",
+            field="feature.properties.code",
+            kind="code_not_digits",
+            params={"value": str(code)[:40]},
+        )
     level = level_of_code(code, field="feature.properties.code")
     if "level" in props and props["level"] != level.value:
         raise InvalidInputError(
             f"level {props['level']!r} does not match the code's level {level.value}",
             field="feature.properties.level",
+            kind="level_mismatch",
+            params={"level": str(props["level"])[:20], "code_level": level.value},
         )
     parent = props.get("parent_code", code[:-3] if level is not Level.DISTRICT else None)
     is_grid = level in (Level.GRID, Level.MICRO_GRID)
@@ -142,7 +206,9 @@ def team_from(value: Any) -> Team | None:
         return None
     if not isinstance(value, dict) or not isinstance(value.get("name"), str):
         raise InvalidInputError(
-            "team must be an object with a name", field="feature.properties.team"
+            "team must be an object with a name",
+            field="feature.properties.team",
+            kind="team_invalid",
         )
     return Team.from_dict(value)
 
@@ -154,10 +220,11 @@ def version_from_etag(if_match: str | None, *, required: bool) -> int | None:
             raise PreconditionRequiredError(
                 "send If-Match with the ETag of the version you edit (GET /v1/areas/{code})",
                 field="If-Match",
+                kind="if_match_missing",
             )
         return None
     text = if_match.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
         message = f'If-Match must be an ETag like "12", got {if_match!r}'
-        raise InvalidInputError(message, field="If-Match")
+        raise InvalidInputError(message, field="If-Match", kind="if_match_malformed")
     return int(text)

@@ -30,6 +30,7 @@ ASSETS = {
     "cluster_css": "vendor/leaflet.markercluster-1.5.3/MarkerCluster.css",
     "cluster_default_css": "vendor/leaflet.markercluster-1.5.3/MarkerCluster.Default.css",
     "heat_js": "vendor/leaflet.heat-0.2.0/leaflet-heat.js",
+    "messages_js": "shared/messages.js",
     "onemap_js": "map/onemap.js",
     "onemap_css": "map/onemap.css",
 }
@@ -224,6 +225,8 @@ def build_page(opts: PageOptions) -> str:
             + "</script>"
         )
     )
+    # The service's errors in Chinese (by their kind and params), shared with the editor.
+    header.add_child(Element(f'<script src="{opts.static}/{ASSETS["messages_js"]}"></script>'))
     header.add_child(Element(f'<script src="{opts.static}/{ASSETS["onemap_js"]}"></script>'))
     logout = f' <a href="{opts.root}/map/logout">退出</a>' if opts.has_logout else ""
     figure.html.add_child(Element(f'<div class="onemap-title">一张图 · 网格化管理{logout}</div>'))

@@ -24,7 +24,7 @@ from typing import Annotated, Any
 from urllib.parse import unquote
 
 import shapely
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.auth import Editor, require_in_scope
@@ -127,10 +127,21 @@ def _expected(current: AreaRecord, if_match: str | None) -> int:
     return current.version
 
 
-def _commit(store: Store, key: ApiKey, plan: EditPlan, reason: str) -> EditOutcome:
+FollowChildren = Annotated[
+    bool,
+    Query(description="children along a moved boundary move with it, in the same changeset "
+                      "(as `follow_children` of /v1/areas); otherwise such an edit is refused "
+                      "while a child would stick out"),
+]  # fmt: skip
+
+
+def _commit(
+    store: Store, key: ApiKey, plan: EditPlan, reason: str, *, follow_children: bool = False
+) -> EditOutcome:
     for code in plan.touched:
         require_in_scope(key, code)
-    outcome = store.commit(plan, author=key.name, key_id=key.id, reason=reason)
+    outcome = store.commit(plan, author=key.name, key_id=key.id, reason=reason,
+                           follow_children=follow_children)  # fmt: skip
     assert outcome.changeset is not None
     return outcome
 
@@ -197,6 +208,7 @@ def replace_item(
     if_match: IfMatch = None,
     content_crs: ContentCrs = None,
     reason: ReasonHeader = None,
+    follow_children: FollowChildren = False,
 ) -> Response:
     """Replace an area's geometry and properties (``If-Match`` honoured: 412 when stale)."""
     current = area_of(store, key, collection_id, feature_id)
@@ -209,7 +221,8 @@ def replace_item(
         geometry=geometry_from(feature.geometry, field="geometry") if feature.geometry else None,
         **({"team": team_from(props["team"])} if "team" in props else {}),
     )  # fmt: skip
-    outcome = _commit(store, key, plan, reason_of(request, reason, "replace"))
+    outcome = _commit(store, key, plan, reason_of(request, reason, "replace"),
+                      follow_children=follow_children)  # fmt: skip
     return _answer(outcome, feature_id, 200)
 
 
@@ -237,6 +250,7 @@ def update_item(
     if_match: IfMatch = None,
     content_crs: ContentCrs = None,
     reason: ReasonHeader = None,
+    follow_children: FollowChildren = False,
 ) -> Response:
     """Change some properties and/or the geometry (``application/merge-patch+json``)."""
     current = area_of(store, key, collection_id, feature_id)
@@ -263,7 +277,8 @@ def update_item(
         **({"team": team_from(merge_patch(team, props["team"]) or None)}
            if "team" in props else {}),
     )  # fmt: skip
-    outcome = _commit(store, key, plan, reason_of(request, reason, "update"))
+    outcome = _commit(store, key, plan, reason_of(request, reason, "update"),
+                      follow_children=follow_children)  # fmt: skip
     return _answer(outcome, feature_id, 200)
 
 

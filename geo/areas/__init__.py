@@ -5,9 +5,13 @@ This is the vocabulary of the rest of the domain: a district > street > communit
 micro-grid chain, each area a versioned record with a GB/T 2260-style code.
 """
 
-from geo.areas.edit_outcome import IMPACT_LIST_LIMIT, EditOutcome, Impact
+from geo.areas.edit_outcome import IMPACT_LIST_LIMIT, ROLES, EditOutcome, Impact
 from geo.areas.edit_plans import (
     EditPlan,
+    Followers,
+    check_exact,
+    children_follow,
+    next_codes,
     ordered_west_to_east,
     plan_create,
     plan_merge,
@@ -61,6 +65,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "IMPACT_LIST_LIMIT",
     "LEVELS",
+    "ROLES",
     "SHAPEFILE_NAMES",
     "AreaExport",
     "AreaLabel",
@@ -71,6 +76,7 @@ __all__ = [
     "EditOutcome",
     "EditPlan",
     "ExportFormat",
+    "Followers",
     "GridKind",
     "Impact",
     "Level",
@@ -80,14 +86,17 @@ __all__ = [
     "Team",
     "Tolerances",
     "check_children",
+    "check_exact",
     "check_geometry",
     "check_import_topology",
     "check_siblings",
     "check_within_parents",
+    "children_follow",
     "export_areas",
     "format_of",
     "invalidity_location",
     "level_of_code",
+    "next_codes",
     "ordered_west_to_east",
     "parent_code_of",
     "parse_crs",

@@ -13,9 +13,12 @@ from geo.areas.edit_plans import EditPlan
 from geo.areas.records import AreaRecord, Changeset
 from geo.areas.topology import Problem
 
-__all__ = ["IMPACT_LIST_LIMIT", "EditOutcome", "Impact"]
+__all__ = ["IMPACT_LIST_LIMIT", "ROLES", "EditOutcome", "Impact"]
 
 IMPACT_LIST_LIMIT = 500
+ROLES = ("edited", "recoded", "clipped", "child")
+"""Why an area is in a checked plan: named by the editor, re-coded under a split or merged
+parent, clipped to make room (``adjust_neighbours``), or a child following its parent."""
 
 
 @dataclass
@@ -49,10 +52,42 @@ class EditOutcome:
     impact: Impact
     current: dict[str, AreaRecord]
     changeset: Changeset | None = None
+    roles: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
+
+    def changes(self) -> list[dict[str, Any]]:
+        """Every area the plan writes or closes, with the version it replaces and why.
+
+        This is what an editor confirms before saving, and what it sends back as ``versions``
+        (with ``exact_areas``) so that the save changes exactly these areas.
+        """
+        written = {a.code: a for a in self.plan.upserts}
+        rows = []
+        for code in sorted(set(written) | set(self.plan.retires)):
+            old = self.current.get(code)
+            new = written.get(code)
+            if new is None:
+                action = "retire"
+            elif code in self.plan.creates or old is None:
+                action = "create"
+            else:
+                action = "update"
+            named = new or old
+            rows.append({
+                "code": code,
+                "name": named.name if named else None,
+                "level": named.level.value if named else None,
+                "action": action,
+                "version": old.version if old is not None else None,
+                "role": self.roles.get(code, "edited"),
+                "area_change_m2": round(self.impact.area_change_m2.get(code, 0.0), 1),
+                **({"previous_code": new.attributes["previous_code"]}
+                   if new is not None and "previous_code" in new.attributes else {}),
+            })  # fmt: skip
+        return rows
 
     def problem_features(self) -> dict[str, Any]:
         return {"type": "FeatureCollection", "features": [p.as_feature() for p in self.problems]}

@@ -51,7 +51,10 @@ class Level(StrEnum):
         except ValueError:
             accepted = ", ".join(level.value for level in LEVELS)
             raise InvalidInputError(
-                f"unknown level {value!r}; accepted: {accepted}", field=field
+                f"unknown level {value!r}; accepted: {accepted}",
+                field=field,
+                kind="level_unknown",
+                params={"value": str(value), "accepted": accepted},
             ) from None
 
 
@@ -82,12 +85,20 @@ def level_of_code(code: str, *, field: str = "code") -> Level:
     <Level.COMMUNITY: 'community'>
     """
     if not isinstance(code, str) or not code.isascii() or not code.isdigit():
-        raise InvalidInputError(f"code must be a string of digits, got {code!r}", field=field)
+        raise InvalidInputError(
+            f"code must be a string of digits, got {code!r}",
+            field=field,
+            kind="code_not_digits",
+            params={"value": str(code)[:40]},
+        )
     level = _LEVEL_BY_LENGTH.get(len(code))
     if level is None:
         lengths = "/".join(str(n) for n in CODE_LENGTH.values())
         raise InvalidInputError(
-            f"code {code!r} has {len(code)} digits; area codes have {lengths}", field=field
+            f"code {code!r} has {len(code)} digits; area codes have {lengths}",
+            field=field,
+            kind="code_length",
+            params={"code": code, "digits": len(code), "lengths": lengths},
         )
     return level
 
@@ -106,16 +117,29 @@ def validate_code(code: str, level: Level, parent_code: str | None, *, field: st
             f"code {code!r} has {len(code)} digits but a {level.value} code has "
             f"{CODE_LENGTH[level]}",
             field=field,
+            kind="code_level_mismatch",
+            params={"code": code, "level": level.value, "digits": CODE_LENGTH[level]},
         )
     if level is Level.DISTRICT:
         if parent_code is not None and not code.startswith(parent_code):
             raise InvalidInputError(
-                f"code {code!r} does not start with its parent's code {parent_code!r}", field=field
+                f"code {code!r} does not start with its parent's code {parent_code!r}",
+                field=field,
+                kind="code_parent_mismatch",
+                params={"code": code, "parent": parent_code},
             )
         return
     if parent_code is None:
-        raise InvalidInputError(f"a {level.value} needs a parent_code", field="parent_code")
+        raise InvalidInputError(
+            f"a {level.value} needs a parent_code",
+            field="parent_code",
+            kind="parent_missing",
+            params={"level": level.value},
+        )
     if not code.startswith(parent_code) or len(parent_code) != len(code) - 3:
         raise InvalidInputError(
-            f"code {code!r} does not start with its parent's code {parent_code!r}", field=field
+            f"code {code!r} does not start with its parent's code {parent_code!r}",
+            field=field,
+            kind="code_parent_mismatch",
+            params={"code": code, "parent": parent_code},
         )

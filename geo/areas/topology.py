@@ -1,12 +1,15 @@
 """Topology checks for edits: validity, containment in the parent, sibling overlaps, gaps.
 
 Problems come back as records that serialise to GeoJSON features, so the editor can draw
-exactly where an edit goes wrong. Tolerances are in metres and square metres (DESIGN.md:
-within the parent to 0.5 m, overlaps beyond 1 m²), measured in the CGCS2000 Gauss-Kruger zone.
+exactly where an edit goes wrong. Each names its situation with a stable ``kind`` and the
+values that fill it (``params``), so the editor can say it in Chinese. Tolerances are in
+metres and square metres (DESIGN.md: within the parent to 0.5 m, overlaps beyond 1 m²),
+measured in the CGCS2000 Gauss-Kruger zone.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +29,8 @@ __all__ = [
     "check_geometry",
     "check_siblings",
     "invalidity_location",
+    "invalidity_params",
+    "polygonal_repair",
 ]
 
 METRES_PER_DEGREE = 111_320.0
@@ -52,8 +57,19 @@ class Problem:
     geometry: BaseGeometry | None = None
     area_m2: float | None = None
     field: str = "geometry"  # the input at fault, for the error answer
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def all_params(self) -> dict[str, Any]:
+        """The params with the size in m² (one decimal), when the problem has one."""
+        params = dict(self.params)
+        if self.area_m2 is not None:
+            params.setdefault("area_m2", round(self.area_m2, 1))
+        return params
 
     def as_feature(self) -> dict[str, Any]:
+        area = None if self.area_m2 is None else round(self.area_m2, 2)
+        params = self.all_params
         return {
             "type": "Feature",
             "geometry": mapping(self.geometry) if self.geometry is not None else None,
@@ -62,7 +78,8 @@ class Problem:
                 "severity": self.severity,
                 "message": self.message,
                 "codes": list(self.codes),
-                "area_m2": None if self.area_m2 is None else round(self.area_m2, 2),
+                "area_m2": area,
+                "params": params,
             },
         }
 
@@ -73,12 +90,39 @@ def invalidity_location(geom: BaseGeometry) -> Point | None:
     return Point(float(match.group(1)), float(match.group(2))) if match else None
 
 
+def invalidity_params(geom: BaseGeometry) -> dict[str, Any]:
+    """GEOS's reason as a stable token (``self_intersection``...) and where, lon/lat.
+
+    GEOS words its reasons in English ("Ring Self-intersection[120.7 30.7]"); the token lets a
+    client word them in its own language.
+    """
+    text = shapely.is_valid_reason(geom) or ""
+    name = _LOCATION.sub("", text).strip()
+    params: dict[str, Any] = {"reason": re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")}
+    where = invalidity_location(geom)
+    if where is not None:
+        params |= {"lon": round(where.x, 7), "lat": round(where.y, 7)}
+    return params
+
+
+def polygonal_repair(geom: BaseGeometry) -> BaseGeometry:
+    """The valid polygon(s) ``make_valid`` makes of an invalid one, without stray lines.
+
+    The "structure" method rebuilds the rings as areas (a bow-tie becomes its two triangles),
+    so the repair can be applied as it is drawn; "linework" would keep collapsed parts as
+    lines, which an area cannot store.
+    """
+    repaired = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    parts = [p for p in shapely.get_parts(repaired) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else repaired
+
+
 def check_geometry(code: str, geom: BaseGeometry) -> list[Problem]:
     """An invalid geometry: where, why, and the repair ``make_valid`` would offer."""
     if geom.is_valid:
         return []
     reason = shapely.is_valid_reason(geom)
-    repaired = shapely.make_valid(geom)
+    repaired = polygonal_repair(geom)
     return [
         Problem(
             "invalid_geometry",
@@ -86,6 +130,7 @@ def check_geometry(code: str, geom: BaseGeometry) -> list[Problem]:
             f"{code}: geometry is invalid ({reason}); a repaired version is offered",
             (code,),
             invalidity_location(geom) or geom.representative_point(),
+            params={"code": code, **invalidity_params(geom)},
         ),
         Problem(
             "repair_suggestion",
@@ -93,6 +138,7 @@ def check_geometry(code: str, geom: BaseGeometry) -> list[Problem]:
             f"{code}: make_valid would give this geometry (not applied)",
             (code,),
             repaired,
+            params={"code": code},
         ),
     ]
 
@@ -141,7 +187,7 @@ def check_siblings(
                 problems.append(Problem(
                     "outside_parent", "error",
                     f"{code} reaches {size:.1f} m² outside its parent {parent_code}",
-                    (code,), outside, size,
+                    (code,), outside, size, params={"code": code, "parent": parent_code},
                 ))  # fmt: skip
     tree = shapely.STRtree(geoms)
     seen: set[tuple[str, str]] = set()
@@ -161,7 +207,7 @@ def check_siblings(
             if significant:
                 problems.append(Problem(
                     "overlap", "error", f"{pair[0]} and {pair[1]} overlap by {size:.1f} m²",
-                    pair, overlap, size,
+                    pair, overlap, size, params={"code": pair[0], "other": pair[1]},
                 ))  # fmt: skip
     if report_gaps and parent is not None and len(valid) == len(changed):
         covered = shapely.union_all(geoms)
@@ -174,7 +220,7 @@ def check_siblings(
             problems.append(Problem(
                 "gap", "warning",
                 f"{size:.1f} m² of {parent_code} is covered by none of its children",
-                (parent_code or "",), gap, size,
+                (parent_code or "",), gap, size, params={"parent": parent_code},
             ))  # fmt: skip
     return problems
 
@@ -195,6 +241,6 @@ def check_children(
             problems.append(Problem(
                 "child_outside", "error",
                 f"{child_code} would reach {size:.1f} m² outside its edited parent {code}",
-                (child_code, code), outside, size,
+                (child_code, code), outside, size, params={"code": child_code, "parent": code},
             ))  # fmt: skip
     return problems

@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.areas.levels import CODE_LENGTH, GridKind, Level, validate_code
 from geo.areas.records import NewArea
+from geo.areas.topology import invalidity_params
 from geo.errors import InvalidInputError
 
 __all__ = [
@@ -41,6 +42,7 @@ class Rejection:
     code: str | None
     field: str
     reason: str
+    kind: str = "invalid_record"  # the stable token of the reason, for translated messages
 
     def as_dict(self) -> dict[str, object]:
         return {"index": self.index, "code": self.code, "field": self.field, "reason": self.reason}
@@ -50,47 +52,60 @@ def to_multipolygon(geom: BaseGeometry, *, field: str = "geometry") -> MultiPoly
     """Check a geometry is a valid, non-empty polygon in China and return it as a MultiPolygon."""
     if not isinstance(geom, Polygon | MultiPolygon):
         raise InvalidInputError(
-            f"geometry must be a Polygon or MultiPolygon, got {geom.geom_type}", field=field
+            f"geometry must be a Polygon or MultiPolygon, got {geom.geom_type}",
+            field=field,
+            kind="geometry_type",
+            params={"type": geom.geom_type},
         )
     if geom.is_empty:
-        raise InvalidInputError("geometry is empty", field=field)
+        raise InvalidInputError("geometry is empty", field=field, kind="geometry_empty")
     coords = shapely.get_coordinates(geom)
     if not np.isfinite(coords).all():
-        raise InvalidInputError("geometry has NaN or infinite coordinates", field=field)
+        raise InvalidInputError(
+            "geometry has NaN or infinite coordinates", field=field, kind="geometry_not_finite"
+        )
     west, south, east, north = CHINA_BOUNDS
     lon, lat = coords[:, 0], coords[:, 1]
     if (lon < west).any() or (lon > east).any() or (lat < south).any() or (lat > north).any():
         raise InvalidInputError(
             "geometry has coordinates outside China (expected lon/lat in EPSG:4490, lon first)",
             field=field,
+            kind="geometry_outside_china",
         )
     if not geom.is_valid:
         raise InvalidInputError(
             f"geometry is invalid: {shapely.is_valid_reason(geom)}",
             field=field,
             details={"reason": shapely.is_valid_reason(geom)},
+            kind="geometry_invalid",
+            params=invalidity_params(geom),
         )
     return geom if isinstance(geom, MultiPolygon) else MultiPolygon([geom])
 
 
-def _check_record(area: NewArea) -> Iterable[tuple[str, str]]:
+def _check_record(area: NewArea) -> Iterable[tuple[str, str, str]]:
+    """(field, reason, kind) for each problem of one record."""
     if not area.name or not area.name.strip():
-        yield "name", "name must not be empty"
+        yield "name", "name must not be empty", "name_missing"
     elif len(area.name) > MAX_NAME_LENGTH:
-        yield "name", f"name is longer than {MAX_NAME_LENGTH} characters"
+        yield "name", f"name is longer than {MAX_NAME_LENGTH} characters", "name_too_long"
     try:
         validate_code(area.code, area.level, area.parent_code)
     except InvalidInputError as exc:
-        yield exc.field or "code", exc.message
+        yield exc.field or "code", exc.message, exc.kind
     if area.level in (Level.GRID, Level.MICRO_GRID):
         if area.kind not in tuple(GridKind):
-            yield "kind", f"a {area.level.value} has kind 'basic' or 'dedicated', not {area.kind!r}"
+            yield (
+                "kind",
+                f"a {area.level.value} has kind 'basic' or 'dedicated', not {area.kind!r}",
+                "grid_kind_invalid",
+            )
     elif area.kind is not None and len(area.kind) > 20:
-        yield "kind", "kind is longer than 20 characters"
+        yield "kind", "kind is longer than 20 characters", "kind_too_long"
     try:
         to_multipolygon(area.geometry)
     except InvalidInputError as exc:
-        yield "geometry", exc.message
+        yield "geometry", exc.message, exc.kind
 
 
 def validate_areas(
@@ -106,8 +121,8 @@ def validate_areas(
     rejections: list[Rejection] = []
     seen: dict[str, int] = {}
     for index, area in enumerate(areas):
-        for field, reason in _check_record(area):
-            rejections.append(Rejection(index, area.code, field, reason))
+        for field, reason, kind in _check_record(area):
+            rejections.append(Rejection(index, area.code, field, reason, kind))
         if area.code in seen:
             rejections.append(
                 Rejection(
@@ -115,6 +130,7 @@ def validate_areas(
                     area.code,
                     "code",
                     f"code {area.code!r} appears twice (first at record {seen[area.code]})",
+                    "code_repeated",
                 )
             )
         else:
@@ -131,6 +147,7 @@ def validate_areas(
                     area.code,
                     "code",
                     f"area {area.code!r} already exists; edit it instead of creating it again",
+                    "area_exists",
                 )
             )
         parent = area.parent_code
@@ -138,12 +155,14 @@ def validate_areas(
             continue
         if parent not in batch_levels and parent not in stored:
             rejections.append(
-                Rejection(index, area.code, "parent_code", f"parent {parent!r} does not exist")
-            )
+                Rejection(index, area.code, "parent_code", f"parent {parent!r} does not exist",
+                          "parent_not_found")
+            )  # fmt: skip
         elif parent in batch_levels and len(parent) != CODE_LENGTH[area.level] - 3:
             rejections.append(
-                Rejection(index, area.code, "parent_code", f"{parent!r} is not one level up")
-            )
+                Rejection(index, area.code, "parent_code", f"{parent!r} is not one level up",
+                          "parent_not_one_level_up")
+            )  # fmt: skip
     rejections.sort(key=lambda r: r.index)
     return rejections
 

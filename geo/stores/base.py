@@ -123,7 +123,12 @@ class Store(
             ).first()
         if row is None:
             when = "" if as_of is None else f" at {as_of.isoformat()}"
-            raise NotFoundError(f"no area with code {code!r}{when}", field="code")
+            raise NotFoundError(
+                f"no area with code {code!r}{when}",
+                field="code",
+                kind="area_not_found",
+                params={"code": code},
+            )
         return area_from_row(row)
 
     def list_areas(self, query: AreaQuery) -> Page[AreaRecord]:
@@ -172,7 +177,12 @@ class Store(
                 select(areas).where(areas.c.code == code).order_by(areas.c.valid_from)
             ).all()
         if not rows:
-            raise NotFoundError(f"no area with code {code!r}", field="code")
+            raise NotFoundError(
+                f"no area with code {code!r}",
+                field="code",
+                kind="area_not_found",
+                params={"code": code},
+            )
         return [area_from_row(r) for r in rows]
 
     def _page_of_areas(

@@ -9,7 +9,7 @@ addresses that move, and writes an audit entry — or does nothing at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -32,7 +32,9 @@ from geo.areas import (
     Rejection,
     Tolerances,
     check_children,
+    check_exact,
     check_siblings,
+    children_follow,
     to_multipolygon,
     validate_areas,
 )
@@ -61,6 +63,7 @@ def _rejection_problem(r: Rejection) -> Problem:
         f"{r.code}: {r.field}: {r.reason}",
         (r.code or "",),
         field=r.field,
+        params={"code": r.code, "field": r.field, "reason": r.kind},
     )
 
 
@@ -104,10 +107,13 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
         *,
         tolerances: Tolerances = Tolerances(),
         adjust_neighbours: bool = False,
+        follow_children: bool = False,
     ) -> EditOutcome:
         """Check a plan and report its problems and impact without storing anything."""
         with self.engine.connect() as conn:
-            return self._evaluate(conn, plan, tolerances, adjust_neighbours, lock=False)
+            return self._evaluate(
+                conn, plan, tolerances, adjust_neighbours, lock=False, follow=follow_children
+            )
 
     def commit(
         self,
@@ -119,17 +125,22 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
         key_id: str | None = None,
         tolerances: Tolerances = Tolerances(),
         adjust_neighbours: bool = False,
+        follow_children: bool = False,
     ) -> EditOutcome:
-        """Store a plan as one changeset, or raise (412 stale version, 422 topology)."""
+        """Store a plan as one changeset, or raise (412 stale version, 422 topology).
+
+        With ``follow_children``, the children of every area whose boundary moves follow it
+        (see :func:`geo.areas.edit_plans.children_follow`), in the same changeset.
+        """
 
         if not reason or not reason.strip():
-            raise InvalidInputError("an edit needs a reason", field="reason")
+            raise InvalidInputError("an edit needs a reason", field="reason", kind="reason_missing")
         try:
             return self._commit(plan, author, reason, effective_at, key_id, tolerances,
-                                adjust_neighbours)  # fmt: skip
+                                adjust_neighbours, follow_children)  # fmt: skip
         except IntegrityError as exc:  # two editors created the same code at once
             raise ConflictError("a concurrent edit created the same code; reload and retry",
-                                field="code") from exc  # fmt: skip
+                                field="code", kind="code_taken_concurrently") from exc  # fmt: skip
 
     def _commit(
         self,
@@ -140,9 +151,12 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
         key_id: str | None,
         tolerances: Tolerances,
         adjust_neighbours: bool,
+        follow_children: bool,
     ) -> EditOutcome:
         with self._write_transaction() as conn:
-            outcome = self._evaluate(conn, plan, tolerances, adjust_neighbours, lock=True)
+            outcome = self._evaluate(
+                conn, plan, tolerances, adjust_neighbours, lock=True, follow=follow_children
+            )
             if not outcome.ok:
                 errors = [p for p in outcome.problems if p.severity == "error"]
                 more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
@@ -150,6 +164,8 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                     f"edit refused: {errors[0].message}{more}",
                     field=errors[0].field,
                     details=outcome.problem_features(),
+                    kind=errors[0].kind,
+                    params={**errors[0].all_params, "more": len(errors) - 1},
                 )
             changeset = self._new_changeset(
                 conn,
@@ -196,7 +212,12 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                 for r in conn.execute(select(areas).where(areas.c.retired_by == changeset_id))
             ]
             if not created and not closed:
-                raise NotFoundError(f"changeset {changeset_id} changed no areas", field="id")
+                raise NotFoundError(
+                    f"changeset {changeset_id} changed no areas",
+                    field="id",
+                    kind="changeset_without_areas",
+                    params={"id": changeset_id},
+                )
             codes = sorted({a.code for a in created} | {a.code for a in closed})
             now = self._area_rows(conn, codes, lock=False)
         later = sorted(c for c, a in now.items() if a.version > changeset_id)
@@ -206,6 +227,8 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                 f"{now[later[0]].version}); revert the later changesets first",
                 field="id",
                 details={"codes": later},
+                kind="revert_after_later_edit",
+                params={"code": later[0], "id": changeset_id, "current": now[later[0]].version},
             )
         restored = tuple(as_new(a) for a in closed)
         restored_codes = {a.code for a in restored}
@@ -227,40 +250,81 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
         adjust_neighbours: bool,
         *,
         lock: bool,
+        follow: bool = False,
     ) -> EditOutcome:
-        current = self._area_rows(conn, list(plan.touched), lock=lock)
+        # Every area the editor sent a version of is read (and locked) with the plan's own, so
+        # a stale version of a child or a clipped neighbour is a 412 like any other.
+        current = self._area_rows(conn, _codes_of(plan), lock=lock)
         self._check_versions(plan, current)
+        roles = dict.fromkeys(plan.touched, "edited")
         problems = self._record_problems(conn, plan, current)
         if problems:  # a malformed record: its geometry cannot be measured or placed
-            return EditOutcome(plan, problems, Impact(), current)
+            return EditOutcome(plan, problems, Impact(), current, roles=roles)
         plan = self._with_descendants(conn, plan, current, problems)
+        roles |= {c: "recoded" for c in plan.touched if c not in roles}
         if adjust_neighbours:
             plan = self._adjusted(conn, plan)
-            current = self._area_rows(conn, list(plan.touched), lock=lock)
+            current = self._area_rows(conn, _codes_of(plan), lock=lock)
+            roles |= {c: "clipped" for c in plan.touched if c not in roles}
+        if follow:
+            followers = children_follow(plan, current, lambda c: self._current_children(conn, c))
+            plan = followers.plan
+            problems += followers.problems
+            current = self._area_rows(conn, _codes_of(plan), lock=lock)
+            roles |= {c: "child" for c in plan.touched if c not in roles}
+            self._check_followers(followers.based_on, current)
+        check_exact(plan, current)
         problems += self._topology_problems(conn, plan, current, tolerances)
         impact = (
             self._impact(conn, plan, current)
             if not any(p.kind == "invalid_geometry" for p in problems)
             else Impact()
         )
-        return EditOutcome(plan, problems, impact, current)
+        return EditOutcome(plan, problems, impact, current, roles=roles)
+
+    @staticmethod
+    def _check_followers(based_on: Mapping[str, int], current: dict[str, AreaRecord]) -> None:
+        """A child whose shape was computed from a version another edit has since replaced."""
+        for code, version in sorted(based_on.items()):
+            now = current.get(code)
+            if now is None or now.version != version:
+                raise VersionMismatchError(
+                    f"area {code} changed while this edit was checked; retry",
+                    field="versions",
+                    details={"code": code, "current_version": now.version if now else None},
+                    kind="version_stale",
+                    params={"code": code, "sent": version,
+                            "current": now.version if now else None},
+                )  # fmt: skip
 
     @staticmethod
     def _check_versions(plan: EditPlan, current: dict[str, AreaRecord]) -> None:
         for code, version in plan.expected.items():
             row = current.get(code)
             if row is None:
-                raise NotFoundError(f"no current area with code {code!r}", field="code")
+                raise NotFoundError(
+                    f"no current area with code {code!r}",
+                    field="code",
+                    kind="area_not_found",
+                    params={"code": code},
+                )
             if row.version != version:
                 raise VersionMismatchError(
                     f"area {code} has changed: you edited version {version}, the current one is "
                     f"{row.version}; reload it and edit again",
                     field="If-Match",
                     details={"code": code, "current_version": row.version},
+                    kind="version_stale",
+                    params={"code": code, "sent": version, "current": row.version},
                 )
         for code in plan.retires:
             if code not in current:
-                raise NotFoundError(f"no current area with code {code!r}", field="code")
+                raise NotFoundError(
+                    f"no current area with code {code!r}",
+                    field="code",
+                    kind="area_not_found",
+                    params={"code": code},
+                )
 
     def _record_problems(
         self, conn: Connection, plan: EditPlan, current: dict[str, AreaRecord]
@@ -279,6 +343,7 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                         "error",
                         f"{area.code}: no current area to replace",
                         (area.code,),
+                        params={"code": area.code, "reason": "area_not_found"},
                     )
                 )
             old = current.get(area.code)
@@ -291,6 +356,7 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                         "error",
                         f"{area.code}: level and parent cannot change in place",
                         (area.code,),
+                        params={"code": area.code, "reason": "parent_immutable"},
                     )
                 )
             if area.geometry.is_valid:
@@ -299,7 +365,11 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                 except InvalidInputError as exc:
                     problems.append(
                         Problem(
-                            "invalid_geometry", "error", f"{area.code}: {exc.message}", (area.code,)
+                            "invalid_geometry",
+                            "error",
+                            f"{area.code}: {exc.message}",
+                            (area.code,),
+                            params={"code": area.code, "reason": exc.kind},
                         )
                     )
         return problems
@@ -325,6 +395,7 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                         "error",
                         f"{code} still has {len(children)} children: retire or merge them first",
                         (code,),
+                        params={"code": code, "count": len(children)},
                     )
                 )
                 continue
@@ -341,6 +412,7 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                             f"{child.code} straddles the new boundary; split it first",
                             (child.code,),
                             child.geometry,
+                            params={"code": child.code},
                         )
                     )
                     continue
@@ -365,7 +437,8 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
         changed = {a.code: a for a in plan.upserts}
         extra: list[NewArea] = []
         for area in plan.upserts:
-            if area.parent_code is None:
+            # An invalid shape cannot be overlaid (GEOS raises); its problems are reported.
+            if area.parent_code is None or not area.geometry.is_valid:
                 continue
             for sibling in self._current_children(conn, area.parent_code):
                 if sibling.code in changed or sibling.code in plan.retires:
@@ -431,7 +504,7 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
             ):
                 continue
             children = {
-                c.code: c.geometry
+                c.code: upserts[c.code].geometry if c.code in upserts else c.geometry
                 for c in self._current_children(conn, code)
                 if c.code not in retired
             }
@@ -447,6 +520,8 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                     f"effective time {changeset.effective_at.isoformat()} is not after the current "
                     f"version of {old.code} ({old.valid_from.isoformat()})",
                     field="effective_at",
+                    kind="effective_time_too_early",
+                    params={"code": old.code, "valid_from": old.valid_from.isoformat()},
                 )
 
     @staticmethod
@@ -461,6 +536,11 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                 .where(areas.c.code.in_(closing[start : start + 1000]), areas.c.valid_to.is_(None))
                 .values(valid_to=changeset.effective_at, retired_by=changeset.id)
             )
+
+
+def _codes_of(plan: EditPlan) -> list[str]:
+    """The areas a plan writes or closes, and those whose version the editor sent."""
+    return sorted(set(plan.touched) | set(plan.expected))
 
 
 def _best_home(child: AreaRecord, targets: list[NewArea]) -> NewArea | None:

@@ -76,6 +76,10 @@
 
   function why(answer) {
     if (answer.status === 0) { return "服务无法连接"; }
+    var error = answer.body && answer.body.error;
+    if (error && error.kind && window.onemapMessages) {  // the service's kind, said in Chinese
+      return escapeHtml(window.onemapMessages.errorText(answer));
+    }
     if (answer.status === 401) { return "需要有效的访问密钥"; }
     if (answer.status === 403) { return "当前密钥无权使用此功能"; }
     if (answer.status === 404 || answer.status === 405) { return "该服务尚未开通"; }
@@ -492,6 +496,7 @@
     gridStyle: gridStyle,
     choroplethStyle: choroplethStyle,
     checkVersion: checkVersion,
+    why: why,
     state: state
   };
 })();
