@@ -19,6 +19,8 @@ from api.auth import KeyCache
 from api.editing import page as editor
 from api.editing import router as edits
 from api.errors import error_answer, install_error_handlers
+from api.layers import ogc as layer_ogc
+from api.layers import router as layers
 from api.limits import BodySizeLimit, BodyTooLargeError, RateLimiter, within_limit
 from api.locate import router as locate
 from api.map import router as map_page
@@ -149,6 +151,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(areas.router)
     app.include_router(edits.router)
+    app.include_router(layers.router)
+    app.include_router(layer_ogc.router)  # ahead of /ogc/collections/{collection_id}
+    app.state.ogc_extra_collections = layer_ogc.collections_for
     app.include_router(ogc.router)
     app.include_router(editor.router)
     app.include_router(docs.router)

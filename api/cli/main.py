@@ -13,6 +13,7 @@ from rich.console import Console
 
 from api.app import create_app
 from api.cli.areas import export_app
+from api.cli.layers import import_layer, layers_app
 from api.cli.progress import progress_bars
 from api.cli.reports import reports_app
 from api.settings import Settings
@@ -40,6 +41,8 @@ app.add_typer(sample_app, name="sample")
 app.add_typer(import_app, name="import")
 app.add_typer(reports_app, name="reports")
 app.add_typer(export_app, name="export")
+app.add_typer(layers_app, name="layers")
+import_app.command("layer")(import_layer)
 
 console = Console()
 err_console = Console(stderr=True)

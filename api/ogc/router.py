@@ -140,11 +140,18 @@ def _collection(request: Request, store: Store, collection_id: str) -> dict[str,
     }  # fmt: skip
 
 
+def _extra_collections(request: Request, key: ApiKey) -> list[dict[str, Any]]:
+    """Collections other capabilities add (thematic layers), through ``app.state``."""
+    extra = getattr(request.app.state, "ogc_extra_collections", None)
+    return [] if extra is None else list(extra(request, key))
+
+
 @router.get("/collections")
 def collections(request: Request, key: Viewer, store: StoreDep) -> dict[str, Any]:
     base = _base(request)
     return {
-        "collections": [_collection(request, store, cid) for cid in COLLECTIONS],
+        "collections": [_collection(request, store, cid) for cid in COLLECTIONS]
+        + _extra_collections(request, key),
         "links": [{"rel": "self", "type": "application/json", "href": f"{base}/collections"}],
     }
 

@@ -195,6 +195,15 @@ class LayerMixin:
             ).all()  # fmt: skip
         return Page([feature_from_row(r) for r in rows], int(total), limit, offset)
 
+    def layer_feature(self, name: str, feature_id: int) -> LayerFeature | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(layer_features).where(
+                    layer_features.c.layer == name, layer_features.c.id == feature_id
+                )
+            ).first()
+        return None if row is None else feature_from_row(row)
+
     def layer_counts(self, area: str | None, names: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Per layer: features inside an area's subtree (all, when None) and, for 部件, by class."""
         if not names:
