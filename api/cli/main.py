@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,7 @@ from api.settings import Settings
 from geo.access import Role
 from geo.addresses import prepare_addresses, read_address_file
 from geo.areas import Level, Rejection, read_area_file
+from geo.clock import utc_now
 from geo.errors import OnemapError, RejectedRecordsError
 from geo.locate import Locator
 from geo.stores import Store, open_store
@@ -93,7 +95,7 @@ def _print_rejections(rejections: list[Rejection] | list[dict[str, object]], tot
 
 
 def _build_sample(store: Store, scale: str, seed: int) -> None:
-    from sample_data import build_city
+    from sample_data import HISTORY_DAYS, build_city, populate_demo
 
     counts = store.counts()
     if counts["district"] > 0:
@@ -102,12 +104,17 @@ def _build_sample(store: Store, scale: str, seed: int) -> None:
             "empty store (another --data-dir or database)"
         )
     started = time.perf_counter()
+    # The demo city is valid from 90 days back, so its edit history and `as_of` have a past.
+    since = utc_now() - timedelta(days=HISTORY_DAYS) if scale == "demo" else None
     with progress_bars(console) as report:
         city = build_city(scale, seed=seed, progress=report)  # type: ignore[arg-type]
         reason = f"sample city, scale {scale}, seed {seed}"
         store.add_areas(city.areas, author="onemap sample", reason=reason, operation="sample",
-                        progress=report)  # fmt: skip
-        store.add_addresses(city.addresses, author="onemap sample", reason=reason, progress=report)
+                        progress=report, effective_at=since)  # fmt: skip
+        store.add_addresses(city.addresses, author="onemap sample", reason=reason,
+                            progress=report, effective_at=since)  # fmt: skip
+        if scale == "demo":
+            populate_demo(store, city, seed=seed, progress=report)
     counts = store.counts()
     summary = ", ".join(f"{v:,} {k}" for k, v in counts.items())
     console.print(f"built the {scale} city in {time.perf_counter() - started:.0f} s: {summary}")
