@@ -23,11 +23,13 @@ from api.layers import ogc as layer_ogc
 from api.layers import router as layers
 from api.limits import BodySizeLimit, BodyTooLargeError, RateLimiter, within_limit
 from api.locate import router as locate
+from api.map import lookup
 from api.map import router as map_page
 from api.ogc import router as ogc
 from api.open311 import router as open311
 from api.reports import router as reports
 from api.settings import Settings
+from api.stats import leaders
 from api.stats import router as stats
 from api.system import audit, docs, health
 from api.tiles import router as tile_routes
@@ -161,6 +163,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tile_routes.install(app)
     app.include_router(map_page.router)
     app.include_router(stats.router)
+    app.include_router(leaders.router)
+    app.include_router(lookup.router)
     app.include_router(open311.router)
     map_page.mount_static(app)
     return app

@@ -24,6 +24,7 @@ from geo.stores.access import AccessMixin
 from geo.stores.addresses import ADDRESS_COLUMNS, AddressMixin
 from geo.stores.area_rows import area_from_row, valid_at
 from geo.stores.area_writes import AreaWriteMixin
+from geo.stores.dashboard import DashboardMixin
 from geo.stores.editing import EditingMixin
 from geo.stores.layers import LayerMixin
 from geo.stores.reports import ReportMixin
@@ -35,7 +36,16 @@ ProgressFn = Callable[[str, int, int], None]
 _CHUNK = 5000
 
 
-class Store(AccessMixin, AddressMixin, ReportMixin, LayerMixin, EditingMixin, AreaWriteMixin, ABC):
+class Store(
+    AccessMixin,
+    AddressMixin,
+    ReportMixin,
+    LayerMixin,
+    DashboardMixin,
+    EditingMixin,
+    AreaWriteMixin,
+    ABC,
+):
     """A store of areas with full history, standard addresses and the changesets that wrote them."""
 
     backend: ClassVar[str]
