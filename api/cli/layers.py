@@ -72,7 +72,7 @@ def layer_progress(target: Console) -> Iterator[ProgressFn]:
                 tasks[stage] = progress.add_task(stage, total=total, rate="")
                 started[stage] = time.perf_counter()
             elapsed = time.perf_counter() - started[stage]
-            rate = f"{done / elapsed:,.0f} rows/s" if elapsed > 0 and done else ""
+            rate = f"{done / elapsed:,.0f} rows/s" if elapsed > 0 and done and total > 1 else ""
             progress.update(tasks[stage], completed=done, total=total, rate=rate)
 
         yield report
@@ -195,7 +195,7 @@ def import_layer(
     console.print(
         f"imported {len(prepared.batch):,} features into {name} in {seconds:.1f} s "
         f"({len(prepared.batch) / max(seconds, 1e-9):,.0f} rows/s); "
-        f"{prepared.skipped_rows:,} rows skipped; the layer holds "
+        f"{prepared.skipped_rows:,} refused rows skipped; the layer holds "
         f"{stored.feature_count:,}"
     )
 
