@@ -68,6 +68,8 @@ def render_thematic(
         c.layer == spec.name, c.minx <= box.east, c.maxx >= box.west,
         c.miny <= box.north, c.maxy >= box.south,
     )  # fmt: skip
+    if spec.kind is GeometryKind.POINT:  # a point's lon is its minx: the (layer, lon) index
+        stmt = stmt.where(c.lon.between(box.west, box.east))
     if scope is not None:
         stmt = stmt.where(address_scope(layer_features, scope))
     rows = conn.execute(stmt.order_by(c.id)).all()

@@ -144,6 +144,7 @@ def list_layers(data_dir: DataDir = None) -> None:
             f"{r.name:<20} {d.title:<12} {d.department:<14} "
             f"{d.geometry_type.value:<8} {r.feature_count:>10,} features  rev {r.revision}",
             markup=False,
+            soft_wrap=True,
         )
 
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Viewer, require_in_scope
-from api.layers.service import visible_layers
+from api.layers.service import visible_layer, visible_layers
 from api.schemas import ErrorBody
 from api.settings import Settings
 from geo.access import ApiKey
@@ -79,6 +79,36 @@ def leaders_dashboard(
     )
     body["area"] = within
     return body
+
+
+@router.get("/v1/stats/layers/{name}", responses=ERRORS)
+def layer_stats(
+    request: Request,
+    name: Annotated[str, Path(max_length=40)],
+    key: Viewer,
+    level: Annotated[str, Query(description="district, street, community, grid, micro_grid")],
+    area: Annotated[str | None, Query(max_length=18, description="an area's subtree")] = None,
+) -> dict[str, Any]:
+    """One layer's features per area of a level (every area listed, zeros included)."""
+    record = visible_layer(request, key, name)
+    parsed = Level.parse(level)
+    within = _within(key, area)
+    store: Store = request.app.state.store
+    counts = store.layer_counts_by_area(record.name, parsed, within)
+    names = _names(request, parsed)
+    codes = (
+        sorted(c for c in names if within is None or c.startswith(within))
+        if parsed in (Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID)
+        else sorted(counts)
+    )
+    rows = [{"code": c, "name": names.get(c), "count": counts.get(c, 0)} for c in codes]
+    return {
+        "layer": record.name,
+        "title": record.definition.title,
+        "level": parsed.value,
+        "total": sum(counts.values()),
+        "areas": rows,
+    }
 
 
 @router.get("/v1/stats/areas/{code}/profile", responses=ERRORS)

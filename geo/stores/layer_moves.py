@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
 from geo.areas import LEVELS, Level
 from geo.clock import utc_now
+from geo.crs import AREA_SRID
 from geo.layers import GeometryKind, holders
 from geo.stores.audit import write_audit
 from geo.stores.schema import layer_features, layers
@@ -125,8 +126,14 @@ def layer_moves(
 
 
 def _features_meeting(conn: Connection, shapes: list[BaseGeometry]) -> list[Any]:
+    """Features whose bounding box meets one of the shapes' (GiST ``&&`` on PostGIS)."""
     c = layer_features.c
     boxes = [shapely.bounds(s) for s in shapes]
+    if conn.dialect.name == "postgresql":
+        envelopes = [func.ST_MakeEnvelope(w, s, e, n, AREA_SRID) for w, s, e, n in boxes]
+        near = or_(*(c.geom.op("&&")(box) for box in envelopes))
+        stmt = select(c.id, c.layer, c.geom, *(c[lv.value] for lv in LEVELS)).where(near)
+        return list(conn.execute(stmt).all())
     where = or_(*(and_(c.minx <= e, c.maxx >= w, c.miny <= n, c.maxy >= s) for w, s, e, n in boxes))
     stmt = select(c.id, c.layer, c.geom, *(c[lv.value] for lv in LEVELS)).where(where)
     return list(conn.execute(stmt).all())

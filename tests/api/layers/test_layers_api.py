@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from geo.access import Role
 from geo.stores import Store
 from tests.api.conftest import admin_client, assert_error, settings_for
-from tests.geo.stores.test_layer_store import AREAS, EAST, MID, WEST, Y0
+from tests.geo.stores.test_layer_store import AREAS, EAST, MID, WEST, X0, Y0
 
 LAMPS = {"name": "lamps", "title": "路灯", "department": "城管局", "geometry_type": "point",
          "parts": True, "fields": [{"name": "name", "required": True},
@@ -153,3 +153,31 @@ def test_part_classes_are_listed(http: TestClient) -> None:
     assert {"code": "01", "name": "公用设施"} in body["major"]
     assert any(c["code"] == "0117" and c["name"] == "消防设施" for c in body["minor"])
     assert json.dumps(body, ensure_ascii=False).count("井盖") >= 10
+
+
+def test_an_edit_preview_counts_the_features_it_moves(http: TestClient) -> None:
+    http.post("/v1/layers", json=LAMPS)
+    http.post("/v1/layers/lamps/import?format=csv", content=csv_of(GOOD))
+    new_west = {
+        "type": "Polygon",
+        "coordinates": [
+            [[X0, Y0], [MID - 0.01, Y0], [MID - 0.01, Y0 + 0.05], [X0, Y0 + 0.05], [X0, Y0]]
+        ],
+    }
+    body = {
+        "codes": [WEST, EAST],
+        "geometry": new_west,
+        "reason": "按道路中线调整",
+        "preview": True,
+    }
+    preview = http.post("/v1/areas/boundary", json=body)
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["impact"]["layers"] == {"lamps": 1}  # the lamp 0.005 west of the edge
+    versions = {c: int(http.get(f"/v1/areas/{c}").headers["ETag"].strip('"')) for c in (WEST, EAST)}
+    done = http.post("/v1/areas/boundary", json={**body, "preview": False, "versions": versions})
+    assert done.status_code == 200, done.text
+    grids = [
+        f["properties"]["areas"]["grid"]
+        for f in http.get("/v1/layers/lamps/features").json()["features"]
+    ]
+    assert grids == [EAST, EAST]

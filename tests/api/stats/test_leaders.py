@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from geo.access import Role
+from geo.areas import Level
 from geo.stores import Store
 from geo.stores.schema import addresses, layer_features, reports
 from tests.api.conftest import admin_client, assert_error, settings_for
@@ -153,3 +154,15 @@ def test_search_finds_areas_then_addresses(http: TestClient, populated_store: St
     scoped = viewer(populated_store, scope="330402008")
     hits = http.get("/v1/lookup/search?q=百福弄", headers=scoped).json()
     assert hits["areas"] == [] and hits["addresses"] == []
+
+
+def test_a_layer_counted_per_grid(http: TestClient, populated_store: Store) -> None:
+    body = http.get(
+        "/v1/stats/layers/street_lamps?level=grid&area=330402007", headers=viewer(populated_store)
+    ).json()
+    assert body["total"] == sum(a["count"] for a in body["areas"]) > 0
+    assert all(a["code"].startswith("330402007") for a in body["areas"])
+    by_store = populated_store.layer_counts_by_area("street_lamps", Level.GRID, "330402007")
+    assert {a["code"]: a["count"] for a in body["areas"] if a["count"]} == by_store
+    assert_error(http.get("/v1/stats/layers/street_lamps?level=town"), 422, "level")
+    assert http.get("/v1/stats/layers/nope?level=grid").status_code == 404
