@@ -307,6 +307,7 @@
   }
 
   function showHit(hit, output) {
+    state.map.closePopup();  // a popup from an earlier click would point at nothing here
     jumpTo(hit);
     output.textContent = hit.name;
     if (hit.kind === "address") {
