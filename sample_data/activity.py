@@ -74,7 +74,7 @@ def _delays_h(rng: np.random.Generator) -> list[float]:
 
 
 def demo_reports(
-    addresses: pd.DataFrame, *, seed: int, now: datetime, days: int = 30, per_day: int = 25
+    addresses: pd.DataFrame, *, seed: int, now: datetime, days: int = 30, per_day: int = 20
 ) -> list[DemoReport]:
     """About ``per_day`` reports a day for ``days`` days before ``now``, oldest first."""
     rng = derive_rng(seed, "reports", "330400")

@@ -21,8 +21,7 @@ from geo.areas import AreaRecord, Level, plan_move_boundary, plan_replace
 from geo.clock import utc_now
 from geo.crs import AREA_SRID, Crs
 from geo.errors import OnemapError
-from geo.layers import prepare_import, rows_from_frame
-from geo.locate import Locator
+from geo.layers import AreaTrees, prepare_import, rows_from_frame
 from geo.reports import Method, NewReport, Placement, PointInput, ReportStatus, request_hash
 from geo.stores import Store
 from sample_data.activity import demo_reports
@@ -107,10 +106,11 @@ def _edit_history(store: Store, now: datetime, report: ProgressFn) -> int:
     return done
 
 
-def _layers(store: Store, city: SampleCity, seed: int, report: ProgressFn) -> dict[str, int]:
+def _layers(
+    store: Store, city: SampleCity, locator: AreaTrees, seed: int, report: ProgressFn
+) -> dict[str, int]:
     streets = {a.code: a.geometry for a in city.areas if a.level is Level.STREET}
     data = department_layers(streets, city.addresses, seed)
-    locator = Locator(store.current_areas(), store.current_version())
     counts = {}
     for done, definition in enumerate(DEPARTMENT_LAYERS, start=1):
         frame = gpd.GeoDataFrame(data.frames[definition.name], geometry="geometry", crs=AREA_SRID)
@@ -124,9 +124,11 @@ def _layers(store: Store, city: SampleCity, seed: int, report: ProgressFn) -> di
     return counts
 
 
-def _reports(store: Store, city: SampleCity, seed: int, now: datetime, report: ProgressFn) -> int:
+def _reports(
+    store: Store, city: SampleCity, locator: AreaTrees, seed: int, now: datetime, report: ProgressFn
+) -> int:
     generated = demo_reports(city.addresses, seed=seed, now=now)
-    locator = Locator(store.current_areas(), store.current_version())
+    version = store.current_version()
     chains = locator.codes([r.lon for r in generated], [r.lat for r in generated])
     new, placements = [], []
     queued = [i % QUEUE_EVERY == QUEUE_EVERY - 1 for i in range(len(generated))]
@@ -157,9 +159,7 @@ def _reports(store: Store, city: SampleCity, seed: int, now: datetime, report: P
             )
         )
         if queued[i]:
-            placements.append(
-                Placement(ReportStatus.NEEDS_LOCATION, Method.NONE, version=locator.version)
-            )
+            placements.append(Placement(ReportStatus.NEEDS_LOCATION, Method.NONE, version=version))
         else:
             chain = {level: chains[level][i] for level in chains}
             placements.append(
@@ -170,7 +170,7 @@ def _reports(store: Store, city: SampleCity, seed: int, now: datetime, report: P
                     r.lat,
                     1.0,
                     chain=chain,
-                    version=locator.version,
+                    version=version,
                 )
             )
     results = store.add_reports(new, placements, actor=AUTHOR, now=now)
@@ -203,6 +203,7 @@ def populate_demo(
     moment = now or utc_now()
     report = progress or _silent
     edits = _edit_history(store, moment, report)
-    features = _layers(store, city, seed, report)
-    reports = _reports(store, city, seed, moment, report)
+    locator = AreaTrees(store.current_areas())  # after the edits
+    features = _layers(store, city, locator, seed, report)
+    reports = _reports(store, city, locator, seed, moment, report)
     return DemoSummary(edits, features, reports)

@@ -10,7 +10,6 @@ stream derived from the seed and a town's code, as for the rest of the city.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -112,7 +111,7 @@ def _along(start: np.ndarray, end: np.ndarray, spacing_m: float, offset_m: float
     return start + np.outer(steps, end - start) + normal / scale
 
 
-def _road_parts(town_code: str, town: BaseGeometry, seed: int) -> dict[str, list[dict[str, Any]]]:
+def _road_parts(town_code: str, town: BaseGeometry, seed: int) -> dict[str, pd.DataFrame]:
     """Lamps, manholes and hydrants along one town's roads, the roads addresses use."""
     communities = sorted(
         (c for c in load_communities() if c.town_code == town_code), key=lambda c: c.code
@@ -121,91 +120,85 @@ def _road_parts(town_code: str, town: BaseGeometry, seed: int) -> dict[str, list
     local = [stem(towns[town_code].name)] + [stem(c.place_name) for c in communities]
     roads = town_roads(town, local, derive_rng(seed, "addresses", town_code))
     rng = derive_rng(seed, "departments", town_code)
-    out: dict[str, list[dict[str, Any]]] = {name: [] for name in _SPACING_M}
-    shapely.prepare(town)
-    for name, start, end in zip(roads.names, roads.starts, roads.ends, strict=True):
-        for layer, spacing in _SPACING_M.items():
-            side = 9.0 if layer == "street_lamps" else (3.0 if layer == "manholes" else -7.0)
-            points = _along(start, end, spacing, side)
-            for i, (lon, lat) in enumerate(points.tolist()):
-                where = shapely.Point(lon, lat)
-                if not town.contains(where):
-                    continue
-                row: dict[str, Any] = {"geometry": where, "road": name}
-                if layer == "street_lamps":
-                    row |= {
-                        "name": f"{name}路灯{i + 1:03d}",
-                        "class_code": "0118",
-                        "watts": int(rng.choice([100, 150, 250])),
-                    }
-                elif layer == "manholes":
-                    code = str(rng.choice(_MANHOLES))
-                    row |= {"name": f"{name}井盖{i + 1:03d}", "class_code": code}
-                else:
-                    row |= {
-                        "name": f"{name}消火栓{i + 1:02d}",
-                        "class_code": "0117",
-                        "pressure_mpa": round(float(rng.uniform(0.14, 0.45)), 2),
-                    }
-                out[layer].append(row)
+    out: dict[str, pd.DataFrame] = {}
+    for layer, spacing in _SPACING_M.items():
+        side = 9.0 if layer == "street_lamps" else (3.0 if layer == "manholes" else -7.0)
+        parts = [_along(a, b, spacing, side) for a, b in zip(roads.starts, roads.ends, strict=True)]
+        road = np.repeat(np.asarray(roads.names, dtype=object), [len(p) for p in parts])
+        seq = np.concatenate([np.arange(1, len(p) + 1) for p in parts])
+        xy = np.concatenate(parts)
+        inside = shapely.contains_xy(town, xy[:, 0], xy[:, 1])
+        xy, road, seq = xy[inside], road[inside], seq[inside]
+        n = len(xy)
+        frame = pd.DataFrame({"geometry": shapely.points(xy), "road": road})
+        if layer == "street_lamps":
+            frame["name"] = [f"{r}路灯{i:03d}" for r, i in zip(road, seq, strict=True)]
+            frame["class_code"] = "0118"
+            frame["watts"] = rng.choice([100, 150, 250], n)
+        elif layer == "manholes":
+            frame["name"] = [f"{r}井盖{i:03d}" for r, i in zip(road, seq, strict=True)]
+            frame["class_code"] = rng.choice(_MANHOLES, n)
+        else:
+            frame["name"] = [f"{r}消火栓{i:02d}" for r, i in zip(road, seq, strict=True)]
+            frame["class_code"] = "0117"
+            frame["pressure_mpa"] = np.round(rng.uniform(0.14, 0.45, n), 2)
+        out[layer] = frame
     return out
 
 
-def _buildings(addresses: pd.DataFrame, rng: np.random.Generator) -> list[dict[str, Any]]:
+def _buildings(addresses: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """One footprint per numbered building, sized by the rooms it holds."""
-    has_building = addresses["components"].map(lambda c: "houseno" in c)
-    rows = addresses[has_building]
-    rooms = rows["components"].map(lambda c: "roomno" in c)
-    groups = rows.assign(room=rooms).groupby(["lon", "lat"], sort=True)
-    out = []
-    for key, group in groups:
-        lon, lat = (float(v) for v in key)  # type: ignore[arg-type]
-        head = min(group["full_text"], key=len)
-        households = int(group["room"].sum()) or 1
-        floors = min(33, max(2, households // 4 + int(rng.integers(1, 4))))
-        half_w, half_h = 14.0 / M_PER_DEG_LON, 6.0 / M_PER_DEG_LAT
-        out.append(
-            {
-                "geometry": shapely.box(lon - half_w, lat - half_h, lon + half_w, lat + half_h),
-                "name": head.split("社区", 1)[-1],
-                "floors": floors,
-                "households": households,
-            }
-        )
-    return out
+    rows = addresses[addresses["components"].map(lambda c: "houseno" in c)]
+    rows = rows.assign(
+        room=rows["full_text"].str.endswith("室"), length=rows["full_text"].str.len()
+    )
+    heads = rows.sort_values("length").drop_duplicates(["lon", "lat"]).set_index(["lon", "lat"])
+    rooms = rows.groupby(["lon", "lat"], sort=True)["room"].sum()
+    heads = heads.loc[rooms.index]
+    households = np.maximum(rooms.to_numpy(np.int64), 1)
+    floors = np.clip(households // 4 + rng.integers(1, 4, len(households)), 2, 33)
+    lon = rooms.index.get_level_values(0).to_numpy(np.float64)
+    lat = rooms.index.get_level_values(1).to_numpy(np.float64)
+    half_w, half_h = 14.0 / M_PER_DEG_LON, 6.0 / M_PER_DEG_LAT
+    return pd.DataFrame(
+        {
+            "geometry": shapely.box(lon - half_w, lat - half_h, lon + half_w, lat + half_h),
+            "name": heads["full_text"].str.split("社区", n=1).str[-1].to_numpy(),
+            "floors": floors,
+            "households": households,
+        }
+    )
 
 
-def _enterprises(addresses: pd.DataFrame, rng: np.random.Generator) -> list[dict[str, Any]]:
+def _enterprises(addresses: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Street-front doors (a road number, no building) host a business, four in ten of them."""
     fronts = addresses[addresses["components"].map(lambda c: "roadno" in c and "houseno" not in c)]
     chosen = fronts[rng.random(len(fronts)) < 0.4]
-    out = []
-    for lon, lat, components in zip(
-        chosen["lon"], chosen["lat"], chosen["components"], strict=True
-    ):
-        industry = str(rng.choice(_INDUSTRIES))
-        where = components.get("road", "") + components.get("roadno", "")
-        out.append(
-            {
-                "geometry": shapely.Point(lon + rng.normal(0, 3e-5), lat + rng.normal(0, 3e-5)),
-                "name": f"嘉兴市{where}{industry}有限公司",
-                "industry": industry,
-                "employees": int(rng.integers(2, 120)),
-            }
-        )
-    return out
+    n = len(chosen)
+    industry = rng.choice(_INDUSTRIES, n)
+    where = chosen["components"].map(lambda c: c.get("road", "") + c.get("roadno", ""))
+    return pd.DataFrame(
+        {
+            "geometry": shapely.points(
+                chosen["lon"].to_numpy() + rng.normal(0, 3e-5, n),
+                chosen["lat"].to_numpy() + rng.normal(0, 3e-5, n),
+            ),
+            "name": [f"嘉兴市{w}{i}有限公司" for w, i in zip(where, industry, strict=True)],
+            "industry": industry,
+            "employees": rng.integers(2, 120, n),
+        }
+    )
 
 
 def department_layers(
     streets: dict[str, BaseGeometry], addresses: pd.DataFrame, seed: int
 ) -> DepartmentData:
     """The demo layers over the towns (street code → geometry) that have addresses."""
-    rows: dict[str, list[dict[str, Any]]] = {d.name: [] for d in DEPARTMENT_LAYERS}
-    towns = sorted(set(addresses["street"]))
-    for code in towns:
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in _SPACING_M}
+    for code in sorted(set(addresses["street"])):
         for layer, found in _road_parts(code, streets[code], seed).items():
-            rows[layer].extend(found)
-    rng = derive_rng(seed, "buildings", "330400")
-    rows["buildings"] = _buildings(addresses, rng)
-    rows["enterprises"] = _enterprises(addresses, derive_rng(seed, "enterprises", "330400"))
-    return DepartmentData({name: pd.DataFrame(r) for name, r in rows.items()})
+            parts[layer].append(found)
+    frames = {name: pd.concat(found, ignore_index=True) for name, found in parts.items()}
+    frames["buildings"] = _buildings(addresses, derive_rng(seed, "buildings", "330400"))
+    frames["enterprises"] = _enterprises(addresses, derive_rng(seed, "enterprises", "330400"))
+    return DepartmentData(frames)

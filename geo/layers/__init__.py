@@ -6,7 +6,7 @@ read (:func:`read_layer_file`), checked row by row (:func:`validate_rows`) and a
 their areas (:func:`assign_chains`) before the store writes them.
 """
 
-from geo.layers.assign import Chains, assign_chains, chains_from_codes, holders
+from geo.layers.assign import Areas, AreaTrees, Chains, assign_chains, chains_from_codes, holders
 from geo.layers.importing import PROBLEM_LIST_LIMIT, PreparedImport, prepare_import
 from geo.layers.model import (
     FIELD_TYPES,
@@ -26,6 +26,8 @@ __all__ = [
     "MAJOR_CLASSES",
     "MINOR_CLASSES",
     "PROBLEM_LIST_LIMIT",
+    "AreaTrees",
+    "Areas",
     "Chains",
     "FeatureBatch",
     "FieldSpec",

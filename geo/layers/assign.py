@@ -12,19 +12,45 @@ inside its grid.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo.areas import LEVELS, Level
+from geo.areas import LEVELS, AreaRecord, Level
 from geo.layers.model import GeometryKind
-from geo.locate import Locator
 
-__all__ = ["Chains", "assign_chains", "chains_from_codes", "holders"]
+__all__ = ["AreaTrees", "Areas", "Chains", "assign_chains", "chains_from_codes", "holders"]
 
 Chains = dict[Level, list[str | None]]
+
+
+class Areas(Protocol):
+    """What assignment needs of the current areas: :class:`geo.locate.Locator` is one."""
+
+    def codes(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Chains: ...
+    def areas(self, level: Level) -> Sequence[AreaRecord]: ...
+
+
+class AreaTrees:
+    """The current areas in one STRtree per level: built in a fraction of a second, where
+    the locator's cell index takes seconds, for a one-off batch (the demo's layers)."""
+
+    def __init__(self, records: Sequence[AreaRecord]) -> None:
+        self._by_level = {level: [a for a in records if a.level is level] for level in LEVELS}
+
+    def areas(self, level: Level) -> Sequence[AreaRecord]:
+        return self._by_level[level]
+
+    def codes(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Chains:
+        x, y = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+        points: npt.NDArray[np.object_] = np.asarray(shapely.points(x, y), dtype=np.object_)
+        return {
+            level: holders(points, {a.code: a.geometry for a in found}, GeometryKind.POINT)
+            for level, found in self._by_level.items()
+        }
 
 
 def holders(
@@ -46,7 +72,13 @@ def holders(
     best = np.full(n, len(codes), dtype=np.int64)
     if kind is GeometryKind.POINT:
         np.minimum.at(best, feature_idx, area_idx)
-    elif len(feature_idx):
+        return [codes[b] if b < len(codes) else None for b in best.tolist()]
+    # Most features lie wholly inside one area: no need to measure their intersections.
+    inner_feature, inner_area = tree.query(geoms, predicate="within")
+    np.minimum.at(best, inner_feature, inner_area)
+    crossing = best[feature_idx] == len(codes)
+    feature_idx, area_idx = feature_idx[crossing], area_idx[crossing]
+    if len(feature_idx):
         shared = shapely.intersection(
             geoms[feature_idx],
             np.asarray([areas[codes[i]] for i in area_idx.tolist()], dtype=object),
@@ -72,7 +104,7 @@ def chains_from_codes(deepest: Sequence[str | None]) -> Chains:
     return chains
 
 
-def assign_chains(geoms: npt.NDArray[np.object_], kind: GeometryKind, locator: Locator) -> Chains:
+def assign_chains(geoms: npt.NDArray[np.object_], kind: GeometryKind, locator: Areas) -> Chains:
     """The area chain of every feature against the locator's current areas."""
     if kind is GeometryKind.POINT:
         where = shapely.point_on_surface(geoms)

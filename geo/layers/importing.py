@@ -12,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from geo.errors import InvalidInputError
-from geo.layers.assign import assign_chains
+from geo.layers.assign import Areas, assign_chains
 from geo.layers.model import LayerDef
 from geo.layers.reading import RawRows
 from geo.layers.validation import FeatureBatch, RowProblem, validate_rows
-from geo.locate import Locator
 
 __all__ = ["PROBLEM_LIST_LIMIT", "PreparedImport", "prepare_import"]
 
@@ -40,7 +39,7 @@ class PreparedImport:
 def prepare_import(
     layer: LayerDef,
     raw: RawRows,
-    locator: Locator,
+    locator: Areas,
     *,
     skip_bad_rows: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
