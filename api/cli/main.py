@@ -14,6 +14,7 @@ from rich.console import Console
 
 from api.app import create_app
 from api.cli.areas import export_app
+from api.cli.demo_data import start_demo_population
 from api.cli.layers import import_layer, layers_app
 from api.cli.progress import progress_bars
 from api.cli.reports import reports_app
@@ -94,7 +95,9 @@ def _print_rejections(rejections: list[Rejection] | list[dict[str, object]], tot
         )
 
 
-def _build_sample(store: Store, scale: str, seed: int) -> None:
+def _build_sample(store: Store, scale: str, seed: int, *, populate: bool = True) -> object:
+    """Build the sample city into an empty store; the demo city is also populated (layers,
+    reports, edit history) unless the caller does that itself. Returns the city."""
     from sample_data import HISTORY_DAYS, build_city, populate_demo
 
     counts = store.counts()
@@ -113,11 +116,12 @@ def _build_sample(store: Store, scale: str, seed: int) -> None:
                         progress=report, effective_at=since)  # fmt: skip
         store.add_addresses(city.addresses, author="onemap sample", reason=reason,
                             progress=report, effective_at=since)  # fmt: skip
-        if scale == "demo":
+        if scale == "demo" and populate:
             populate_demo(store, city, seed=seed, progress=report)
     counts = store.counts()
     summary = ", ".join(f"{v:,} {k}" for k, v in counts.items())
     console.print(f"built the {scale} city in {time.perf_counter() - started:.0f} s: {summary}")
+    return city
 
 
 @app.command()
@@ -130,9 +134,14 @@ def demo(
     """Build the demo city into the embedded store (once) and serve the API on 127.0.0.1."""
     settings = _settings(data_dir, host=host, port=port)
     store = _open(settings)
+    city = None
     if store.counts()["district"] == 0:
         console.print(f"building the demo city into {settings.store_url} ...")
-        _build_sample(store, "demo", seed)
+        city = _build_sample(store, "demo", seed, populate=False)
+    if not store.list_layers() and store.report_count() == 0:
+        # Layers, reports and edit history come in the background once the API answers, so
+        # the first start serves as soon as before; they appear within a minute or so.
+        start_demo_population(settings, city, seed, console)
     admin_key = _demo_admin_key(store, settings.data_dir)
     store.dispose()
     _serve(settings, admin_key=admin_key)
