@@ -20,13 +20,17 @@ from api.auth import KeyCache
 from api.editing import page as editor
 from api.editing import router as edits
 from api.errors import error_answer, install_error_handlers
+from api.layers import ogc as layer_ogc
+from api.layers import router as layers
 from api.limits import BodySizeLimit, BodyTooLargeError, RateLimiter, within_limit
 from api.locate import router as locate
+from api.map import lookup
 from api.map import router as map_page
 from api.ogc import router as ogc
 from api.open311 import router as open311
 from api.reports import router as reports
 from api.settings import Settings
+from api.stats import leaders
 from api.stats import router as stats
 from api.system import audit, docs, health
 from api.tiles import router as tile_routes
@@ -152,6 +156,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(areas.router)
     app.include_router(edits.router)
+    app.include_router(layers.router)
+    app.include_router(layer_ogc.router)  # ahead of /ogc/collections/{collection_id}
+    app.state.ogc_extra_collections = layer_ogc.collections_for
     app.include_router(ogc.router)
     app.include_router(editor.router)
     app.include_router(docs.router)
@@ -159,6 +166,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tile_routes.install(app)
     app.include_router(map_page.router)
     app.include_router(stats.router)
+    app.include_router(leaders.router)
+    app.include_router(lookup.router)
     app.include_router(open311.router)
     map_page.mount_static(app)
     return app

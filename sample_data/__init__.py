@@ -8,5 +8,15 @@ Examples
 """
 
 from sample_data.city import ADDRESS_COLUMNS, DEMO_DISTRICT, ProgressFn, SampleCity, build_city
+from sample_data.demo import HISTORY_DAYS, DemoSummary, populate_demo
 
-__all__ = ["ADDRESS_COLUMNS", "DEMO_DISTRICT", "ProgressFn", "SampleCity", "build_city"]
+__all__ = [
+    "ADDRESS_COLUMNS",
+    "DEMO_DISTRICT",
+    "HISTORY_DAYS",
+    "DemoSummary",
+    "ProgressFn",
+    "SampleCity",
+    "build_city",
+    "populate_demo",
+]

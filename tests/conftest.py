@@ -157,3 +157,24 @@ def city_store(
     store.dispose()
     if database:
         _drop(database)
+
+
+@pytest.fixture(scope="session")
+def populated_store(tmp_path_factory: pytest.TempPathFactory, demo_city) -> Iterator[Store]:
+    """The demo city as ``onemap demo`` leaves it (embedded store): valid from 90 days back,
+    with its edit history, department layers and thirty days of reports."""
+    from datetime import timedelta
+
+    from geo.clock import utc_now
+    from sample_data import HISTORY_DAYS, populate_demo
+
+    store = open_store(sqlite_url(tmp_path_factory.mktemp("populated") / "onemap.db"))
+    store.upgrade()
+    since = utc_now() - timedelta(days=HISTORY_DAYS)
+    store.add_areas(demo_city.areas, author="tests", reason="demo city", operation="sample",
+                    effective_at=since)  # fmt: skip
+    store.add_addresses(demo_city.addresses, author="tests", reason="demo addresses",
+                        effective_at=since)  # fmt: skip
+    populate_demo(store, demo_city, seed=2024)
+    yield store
+    store.dispose()

@@ -14,6 +14,7 @@ from tiles.changes import MapChanges, changes_between
 from tiles.layers import LAYERS, LayerSpec, Source, parse_layers
 from tiles.points import PointFeature, PointQuery, PointSource, ReportsTable
 from tiles.service import TileAnswer, TileService
+from tiles.thematic import ThematicSpec, render_thematic
 from tiles.tilejson import tile_url_template, tilejson
 from tiles.tms import LonLatBox, Tile
 
@@ -28,12 +29,14 @@ __all__ = [
     "PointSource",
     "ReportsTable",
     "Source",
+    "ThematicSpec",
     "Tile",
     "TileAnswer",
     "TileCache",
     "TileService",
     "changes_between",
     "parse_layers",
+    "render_thematic",
     "tile_url_template",
     "tilejson",
 ]

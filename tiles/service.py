@@ -38,6 +38,7 @@ from tiles.layers import LayerSpec, Source
 from tiles.overview import VersionMemo, overview_tiles
 from tiles.points import PointFeature, PointQuery, PointSource, ReportsTable, render_points
 from tiles.postgis import PostgisRenderer
+from tiles.thematic import ThematicSpec, render_thematic
 from tiles.tilejson import data_bounds
 from tiles.tms import LonLatBox, Tile
 
@@ -291,6 +292,22 @@ class TileService:
         self.ensure_version(reading(self.engine, newest_version))
         found = self.cached(specs, tile, scope=scope)
         return found if found is not None else self.render(specs, tile, as_of=None, scope=scope)
+
+    def thematic(self, spec: ThematicSpec, tile: Tile, *, scope: str | None) -> TileAnswer:
+        """A thematic layer's tile, cached under its revision (see :mod:`tiles.thematic`)."""
+        key: CacheKey = (f"{spec.tile_layer}@{spec.revision}", tile.z, tile.x, tile.y, scope, None)
+        hit = self.cache.get(key)
+        if hit is None:
+            generation = self.cache.generation
+            with self._single_flight(key):
+                hit = self.cache.get(key)
+                if hit is None:
+                    data = reading(
+                        self.engine, lambda conn: render_thematic(conn, spec, tile, scope=scope)
+                    )
+                    hit = CachedTile.of(data)
+                    self.cache.put(key, hit, generation)
+        return self._combine([hit], live=False)
 
     @contextmanager
     def _single_flight(self, key: CacheKey) -> Iterator[None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -13,12 +14,15 @@ from rich.console import Console
 
 from api.app import create_app
 from api.cli.areas import export_app
+from api.cli.demo_data import start_demo_population
+from api.cli.layers import import_layer, layers_app
 from api.cli.progress import progress_bars
 from api.cli.reports import reports_app
 from api.settings import Settings
 from geo.access import Role
 from geo.addresses import prepare_addresses, read_address_file
 from geo.areas import Level, Rejection, read_area_file
+from geo.clock import utc_now
 from geo.errors import OnemapError, RejectedRecordsError
 from geo.locate import Locator
 from geo.stores import Store, open_store
@@ -40,6 +44,8 @@ app.add_typer(sample_app, name="sample")
 app.add_typer(import_app, name="import")
 app.add_typer(reports_app, name="reports")
 app.add_typer(export_app, name="export")
+app.add_typer(layers_app, name="layers")
+import_app.command("layer")(import_layer)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -89,8 +95,10 @@ def _print_rejections(rejections: list[Rejection] | list[dict[str, object]], tot
         )
 
 
-def _build_sample(store: Store, scale: str, seed: int) -> None:
-    from sample_data import build_city
+def _build_sample(store: Store, scale: str, seed: int, *, populate: bool = True) -> object:
+    """Build the sample city into an empty store; the demo city is also populated (layers,
+    reports, edit history) unless the caller does that itself. Returns the city."""
+    from sample_data import HISTORY_DAYS, build_city, populate_demo
 
     counts = store.counts()
     if counts["district"] > 0:
@@ -99,15 +107,21 @@ def _build_sample(store: Store, scale: str, seed: int) -> None:
             "empty store (another --data-dir or database)"
         )
     started = time.perf_counter()
+    # The demo city is valid from 90 days back, so its edit history and `as_of` have a past.
+    since = utc_now() - timedelta(days=HISTORY_DAYS) if scale == "demo" else None
     with progress_bars(console) as report:
         city = build_city(scale, seed=seed, progress=report)  # type: ignore[arg-type]
         reason = f"sample city, scale {scale}, seed {seed}"
         store.add_areas(city.areas, author="onemap sample", reason=reason, operation="sample",
-                        progress=report)  # fmt: skip
-        store.add_addresses(city.addresses, author="onemap sample", reason=reason, progress=report)
+                        progress=report, effective_at=since)  # fmt: skip
+        store.add_addresses(city.addresses, author="onemap sample", reason=reason,
+                            progress=report, effective_at=since)  # fmt: skip
+        if scale == "demo" and populate:
+            populate_demo(store, city, seed=seed, progress=report)
     counts = store.counts()
     summary = ", ".join(f"{v:,} {k}" for k, v in counts.items())
     console.print(f"built the {scale} city in {time.perf_counter() - started:.0f} s: {summary}")
+    return city
 
 
 @app.command()
@@ -120,9 +134,14 @@ def demo(
     """Build the demo city into the embedded store (once) and serve the API on 127.0.0.1."""
     settings = _settings(data_dir, host=host, port=port)
     store = _open(settings)
+    city = None
     if store.counts()["district"] == 0:
         console.print(f"building the demo city into {settings.store_url} ...")
-        _build_sample(store, "demo", seed)
+        city = _build_sample(store, "demo", seed, populate=False)
+    if not store.list_layers() and store.report_count() == 0:
+        # Layers, reports and edit history come in the background once the API answers, so
+        # the first start serves as soon as before; they appear within a minute or so.
+        start_demo_population(settings, city, seed, console)
     admin_key = _demo_admin_key(store, settings.data_dir)
     store.dispose()
     _serve(settings, admin_key=admin_key)

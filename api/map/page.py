@@ -31,7 +31,9 @@ ASSETS = {
     "cluster_default_css": "vendor/leaflet.markercluster-1.5.3/MarkerCluster.Default.css",
     "heat_js": "vendor/leaflet.heat-0.2.0/leaflet-heat.js",
     "messages_js": "shared/messages.js",
+    "echarts_js": "vendor/echarts-5.6.0/echarts.common.min.js",
     "onemap_js": "map/onemap.js",
+    "leaders_js": "map/leaders.js",
     "onemap_css": "map/onemap.css",
 }
 """Every script and stylesheet the page loads, relative to the static mount."""
@@ -114,6 +116,8 @@ def _vector_layer(
         "{"
         f'"minZoom": {spec.minzoom}, "maxNativeZoom": {spec.maxzoom}, "maxZoom": 19, '
         f'"zIndex": {z_index}, "interactive": false, "rendererFactory": L.canvas.tile, '
+        # Tiles load for the zoom the map settles on, never for the levels a zoom passes.
+        '"updateWhenZooming": false, '
         '"fetchOptions": onemap.fetchOptions(), '
         f'"vectorTileLayerStyles": {{"{spec.name}": {style}}}'
         "}"
@@ -211,6 +215,12 @@ def build_page(opts: PageOptions) -> str:
             "locate": f"{opts.root}/v1/locate",
             "geocode": f"{opts.root}/v1/geocode",
             "stats": f"{opts.root}/v1/stats/areas",
+            "lookup": f"{opts.root}/v1/lookup",
+            "search": f"{opts.root}/v1/lookup/search",
+            "dashboard": f"{opts.root}/v1/stats/dashboard",
+            "profile": f"{opts.root}/v1/stats/areas/{{code}}/profile",
+            "layers": f"{opts.root}/v1/layers",
+            "parts": f"{opts.root}/v1/parts/classes",
         },
     }
     header = figure.header
@@ -226,8 +236,8 @@ def build_page(opts: PageOptions) -> str:
         )
     )
     # The service's errors in Chinese (by their kind and params), shared with the editor.
-    header.add_child(Element(f'<script src="{opts.static}/{ASSETS["messages_js"]}"></script>'))
-    header.add_child(Element(f'<script src="{opts.static}/{ASSETS["onemap_js"]}"></script>'))
+    for script in ("messages_js", "echarts_js", "onemap_js", "leaders_js"):
+        header.add_child(Element(f'<script src="{opts.static}/{ASSETS[script]}"></script>'))
     logout = f' <a href="{opts.root}/map/logout">退出</a>' if opts.has_logout else ""
     figure.html.add_child(Element(f'<div class="onemap-title">一张图 · 网格化管理{logout}</div>'))
     # The last child of the map, so its script runs once every layer exists; it hands the

@@ -38,7 +38,7 @@ router = APIRouter(tags=["map"])
 
 COOKIE = "onemap_map_key"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-LABEL_LEVELS = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
+LABEL_LEVELS = (Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID)
 _PAGE_CACHE_SIZE = 32
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody},
@@ -204,12 +204,14 @@ async def logout(request: Request) -> Response:
 @router.get("/map/labels.json", responses=ERRORS)
 async def labels(
     request: Request,
-    level: Annotated[Level, Query(description="district, street or community")],
+    level: Annotated[Level, Query(description="district, street, community or grid")],
 ) -> JSONResponse:
     """Where to write the names of the areas of a level: one point inside each area."""
     key = map_access(request)
     if level not in LABEL_LEVELS:
-        raise InvalidInputError("labels exist for district, street and community", field="level")
+        raise InvalidInputError(
+            "labels exist for district, street, community and grid", field="level"
+        )
     service: TileService = request.app.state.tile_service
     scope = key.scope if key is not None else None
     found = await run_in_threadpool(service.labels, level, scope)

@@ -34,6 +34,7 @@ from api.ogc.common import (
 from api.ogc.params import DEFAULT_LIMIT, MAX_LIMIT, bbox_of, clamp_limit, interval_of
 from api.ogc.writes import area_of
 from api.ogc.writes import router as writes
+from geo.access import ApiKey
 from geo.areas import AreaQuery
 from geo.stores import Store
 
@@ -84,11 +85,18 @@ def _collection(request: Request, store: Store, collection_id: str) -> dict[str,
     }  # fmt: skip
 
 
+def _extra_collections(request: Request, key: ApiKey) -> list[dict[str, Any]]:
+    """Collections other capabilities add (thematic layers), through ``app.state``."""
+    extra = getattr(request.app.state, "ogc_extra_collections", None)
+    return [] if extra is None else list(extra(request, key))
+
+
 @router.get("/collections")
 def collections(request: Request, key: Viewer, store: StoreDep) -> dict[str, Any]:
     base = base_url(request)
     return {
-        "collections": [_collection(request, store, cid) for cid in COLLECTIONS],
+        "collections": [_collection(request, store, cid) for cid in COLLECTIONS]
+        + _extra_collections(request, key),
         "links": [{"rel": "self", "type": "application/json", "href": f"{base}/collections"}],
     }
 

@@ -23,11 +23,13 @@ parent, clipped to make room (``adjust_neighbours``), or a child following its p
 
 @dataclass
 class Impact:
-    """What an edit moves: addresses and micro-grids changing area, area changes in m²."""
+    """What an edit moves: addresses, micro-grids and layer features changing area, m² changes."""
 
     addresses: list[dict[str, Any]] = field(default_factory=list)
     micro_grids: list[dict[str, Any]] = field(default_factory=list)
     area_change_m2: dict[str, float] = field(default_factory=dict)
+    layers: dict[str, int] = field(default_factory=dict)
+    """Features per thematic layer whose area chain changes."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class Impact:
                 "items": self.micro_grids[:IMPACT_LIST_LIMIT],
             },
             "area_change_m2": {k: round(v, 1) for k, v in self.area_change_m2.items()},
+            "layers": dict(self.layers),
         }
 
 

@@ -24,7 +24,9 @@ from geo.stores.access import AccessMixin
 from geo.stores.addresses import ADDRESS_COLUMNS, AddressMixin
 from geo.stores.area_rows import area_from_row, valid_at, valid_during
 from geo.stores.area_writes import AreaWriteMixin
+from geo.stores.dashboard import DashboardMixin
 from geo.stores.editing import EditingMixin
+from geo.stores.layers import LayerMixin
 from geo.stores.report_media import ReportMediaMixin
 from geo.stores.reports import ReportMixin
 from geo.stores.schema import addresses, areas, changesets
@@ -36,7 +38,15 @@ _CHUNK = 5000
 
 
 class Store(
-    AccessMixin, AddressMixin, ReportMixin, ReportMediaMixin, EditingMixin, AreaWriteMixin, ABC
+    AccessMixin,
+    AddressMixin,
+    ReportMixin,
+    ReportMediaMixin,
+    LayerMixin,
+    DashboardMixin,
+    EditingMixin,
+    AreaWriteMixin,
+    ABC,
 ):
     """A store of areas with full history, standard addresses and the changesets that wrote them."""
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, and_, or_, select, update
 
 from geo.areas import LEVELS, AreaRecord, EditOutcome, EditPlan, Impact, Level
 from geo.crs import area_m2
+from geo.stores.layer_moves import layer_moves
 from geo.stores.schema import addresses
 
 __all__ = ["ImpactMixin"]
@@ -59,6 +60,7 @@ class ImpactMixin:
             for a in plan.upserts
             if a.level is Level.MICRO_GRID and "previous_code" in a.attributes
         ]
+        impact.layers = layer_moves(self, conn, plan, current)
         return impact
 
     def _moved_addresses(

@@ -51,6 +51,7 @@ from geo.stores.area_rows import area_from_row
 from geo.stores.audit import write_audit
 from geo.stores.changesets import ChangesetWriter
 from geo.stores.edit_impact import ImpactMixin
+from geo.stores.layer_moves import layer_moves
 from geo.stores.schema import areas
 
 __all__ = ["EditingMixin"]
@@ -181,6 +182,7 @@ class EditingMixin(ChangesetWriter, ImpactMixin):
                 conn.execute(insert(areas), rows)
             self._move_addresses(conn, outcome)
             self._move_reports(conn, outcome, changeset)
+            layer_moves(self, conn, outcome.plan, outcome.current, changeset=changeset)
             write_audit(
                 conn,
                 actor=author,

@@ -32,6 +32,8 @@ __all__ = [
     "areas",
     "audit_log",
     "changesets",
+    "layer_features",
+    "layers",
     "metadata",
     "report_events",
     "report_media",
@@ -246,3 +248,45 @@ audit_log = Table(
 )
 Index("ix_audit_log_at", audit_log.c.at)
 Index("ix_audit_log_target", audit_log.c.target)
+
+# Thematic layers (from 0006): the registry, and every layer's features with their area chain.
+layers = Table(
+    "layers",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("geometry_type", String(10), nullable=False),
+    # fields, style, visibility (min_role, sensitive, roles, scopes), parts, description
+    Column("definition", JsonDoc, nullable=False),
+    Column("revision", Integer, nullable=False, server_default="1"),
+    Column("feature_count", Integer, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+layer_features = Table(
+    "layer_features",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("layer", String(40), ForeignKey("layers.name"), nullable=False),
+    Column("properties", JsonDoc, nullable=False),
+    Column("class_code", String(4)),
+    Column("geom", Geom("GEOMETRY"), nullable=False),
+    # A point on the feature, and its bounding box: the embedded store filters on these.
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("minx", Float, nullable=False),
+    Column("miny", Float, nullable=False),
+    Column("maxx", Float, nullable=False),
+    Column("maxy", Float, nullable=False),
+    Column("district", String(6)),
+    Column("street", String(9)),
+    Column("community", String(12)),
+    Column("grid", String(15)),
+    Column("micro_grid", String(18)),
+)
+Index("ix_layer_features_layer_lon", layer_features.c.layer, layer_features.c.lon)
+Index("ix_layer_features_layer_street", layer_features.c.layer, layer_features.c.street)
+Index("ix_layer_features_layer_community", layer_features.c.layer, layer_features.c.community)
+Index("ix_layer_features_layer_grid", layer_features.c.layer, layer_features.c.grid)

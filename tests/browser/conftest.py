@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,17 +41,9 @@ class LiveServer:
     key: str
 
 
-@pytest.fixture(scope="session")
-def live_server(
-    city_store: Store, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    """uvicorn serving the demo city on 127.0.0.1 (a free port), with a dispatcher key."""
-    _, key = city_store.create_key(name="browser-tests", role=Role.DISPATCHER)
-    settings = Settings(
-        database_url=city_store.url, data_dir=tmp_path_factory.mktemp("live"), _env_file=None
-    )  # type: ignore[call-arg]
-    app = create_app(settings)
-    app.state.map_settings = MapSettings(_env_file=None)  # type: ignore[call-arg]
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """uvicorn serving ``app`` on 127.0.0.1 (a free port) in a thread; yields its base URL."""
     patch = pytest.MonkeyPatch()
     patch.setenv("ONEMAP_LOCATE_WAIT_ON_START", "true")  # clicks need the locator at once
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -65,10 +58,29 @@ def live_server(
             pytest.fail("the live server did not start")
         time.sleep(0.05)
     patch.undo()
-    yield LiveServer(f"http://127.0.0.1:{port}", key)
-    server.should_exit = True
-    thread.join(30)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+def app_over(store: Store, folder: Path, map_settings: MapSettings | None = None) -> Any:
+    settings = Settings(database_url=store.url, data_dir=folder, _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings)
+    app.state.map_settings = map_settings or MapSettings(_env_file=None)  # type: ignore[call-arg]
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    city_store: Store, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """uvicorn serving the demo city on 127.0.0.1 (a free port), with a dispatcher key."""
+    _, key = city_store.create_key(name="browser-tests", role=Role.DISPATCHER)
+    with serving(app_over(city_store, tmp_path_factory.mktemp("live"))) as base:
+        yield LiveServer(base, key)
 
 
 @pytest.fixture(scope="session")

@@ -112,7 +112,9 @@ def test_labels_put_one_name_inside_each_area(city_client: TestClient) -> None:
     assert len(answer["items"]) == 7 and "南湖区" in {i["name"] for i in answer["items"]}
     for item in answer["items"]:
         assert 120.2 < item["lon"] < 121.4 and 30.2 < item["lat"] < 31.1
-    bad = city_client.get("/map/labels.json?level=grid")
+    grids = city_client.get("/map/labels.json?level=grid").json()["items"]
+    assert len(grids) == 1314  # the grid names written at high zoom
+    bad = city_client.get("/map/labels.json?level=micro_grid")
     assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "level"
 
 

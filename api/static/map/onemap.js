@@ -129,7 +129,8 @@
   }
 
   /* -- labels ----------------------------------------------------------------------------- */
-  var LABEL_ZOOMS = { district: [4, 11], street: [11, 13], community: [14, 19] };
+  var LABEL_ZOOMS = { district: [4, 11], street: [11, 13], community: [14, 15], grid: [16, 19] };
+  var LABEL_LEVELS = ["district", "street", "community", "grid"];
 
   /* A level's label points, fetched once per data version and only when first needed. */
   function labelsOf(level) {
@@ -147,7 +148,7 @@
 
   function loadLabels() {
     var zoom = state.map.getZoom();
-    ["district", "street", "community"].forEach(function (level) {
+    LABEL_LEVELS.forEach(function (level) {
       var range = LABEL_ZOOMS[level];
       if (zoom >= range[0] && zoom <= range[1]) { labelsOf(level); }
     });
@@ -170,7 +171,7 @@
     });
   }
 
-  function redrawLabels() { ["district", "street", "community"].forEach(drawLabels); }
+  function redrawLabels() { LABEL_LEVELS.forEach(drawLabels); }
 
   /* -- reports: clusters and heat, empty until reports exist -------------------------------- */
   function reportColour(item) {
@@ -287,7 +288,8 @@
   function chainHtml(body) {
     var rows = LEVELS.map(function (level) {
       var area = body.areas ? body.areas[level] : null;
-      var text = area ? escapeHtml(area.name) + ' <span class="onemap-code">' + escapeHtml(area.code) + "</span>" : "—";
+      var text = area ? '<a href="#" class="onemap-area-link" data-code="' + escapeHtml(area.code) + '">' +
+        escapeHtml(area.name) + '</a> <span class="onemap-code">' + escapeHtml(area.code) + "</span>" : "—";
       return "<tr><th>" + LEVEL_NAMES[level] + "</th><td>" + text + "</td></tr>";
     });
     var deepest = null;
@@ -305,7 +307,7 @@
     var where = lon.toFixed(6) + ", " + lat.toFixed(6);
     var popup = L.popup({ maxWidth: 360, className: "onemap-popup" }).setLatLng(event.latlng)
       .setContent('<div class="onemap-chain">查询中…</div>').openOn(state.map);
-    var url = config().urls.locate + "?lon=" + lon + "&lat=" + lat;
+    var url = config().urls.lookup + "?lon=" + lon + "&lat=" + lat;
     var tries = 0;
     function locate() { return request(url); }
     function retryWhileLoading(answer) {  // the index may still be loading (503): wait a little
@@ -321,6 +323,7 @@
       var head = answer.body.covered ? "" : '<div class="onemap-warn">该点不在任何网格内，由所在社区兜底负责</div>';
       popup.setContent('<div class="onemap-chain">' + head + "<table>" + chain.html +
         '</table><div class="onemap-open" id="onemap-open">未结事件：查询中…</div></div>');
+      if (window.onemapLeaders) { window.onemapLeaders.linkChain(popup, answer.body); }
       if (!chain.deepest) { return; }
       request(config().urls.reports + "?open=true&area=" + encodeURIComponent(chain.deepest.code)).then(function (r) {
         var node = document.getElementById("onemap-open");
@@ -330,78 +333,51 @@
     });
   }
 
-  /* -- search: names of areas here, else the geocoder ---------------------------------------- */
-  function findPoint(body) {
-    if (!body || typeof body !== "object") { return null; }
-    var lon = body.lon !== undefined ? body.lon : body.lng;
-    if (typeof lon === "number" && typeof body.lat === "number") { return [body.lat, lon]; }
-    if (body.type === "Point" && Array.isArray(body.coordinates)) { return [body.coordinates[1], body.coordinates[0]]; }
-    var keys = ["location", "point", "geometry", "address", "best", "result", "match"];
-    for (var i = 0; i < keys.length; i++) {
-      var found = findPoint(body[keys[i]]);
-      if (found) { return found; }
+  /* -- search: area names and standard addresses through the viewer's lookup -------------- */
+  /* Jump straight to the target zoom (no animation): a flight from the city view would
+   * load every zoom level's tiles on the way. */
+  function jumpTo(hit) {
+    if (hit.bbox) {
+      state.map.fitBounds([[hit.bbox[1], hit.bbox[0]], [hit.bbox[3], hit.bbox[2]]],
+        { animate: false, maxZoom: hit.zoom });
+    } else {
+      state.map.setView([hit.lat, hit.lon], hit.zoom, { animate: false });
     }
-    return null;
   }
 
-  function allLabels() {
-    return Promise.all(["district", "street", "community"].map(labelsOf));
-  }
-
-  function localMatch(text) {
-    var zooms = { district: 12, street: 14, community: 16 };
-    var levels = ["district", "street", "community"];
-    for (var i = 0; i < levels.length; i++) {
-      var items = (state.labels[levels[i]] && state.labels[levels[i]].items) || [];
-      for (var j = 0; j < items.length; j++) {
-        if (items[j].name === text || items[j].name.indexOf(text) === 0) {
-          return { item: items[j], zoom: zooms[levels[i]] };
-        }
-      }
+  function showHit(hit, output) {
+    state.map.closePopup();  // a popup from an earlier click would point at nothing here
+    jumpTo(hit);
+    output.textContent = hit.name;
+    if (hit.kind === "address") {
+      L.popup().setLatLng([hit.lat, hit.lon]).setContent(escapeHtml(hit.name)).openOn(state.map);
     }
-    return null;
+    if (hit.kind === "area" && window.onemapLeaders) { window.onemapLeaders.showProfile(hit.code); }
   }
 
   function search(text, output) {
     text = text.trim();
     if (!text) { return; }
     output.textContent = "搜索中…";
-    allLabels().then(function () { searchFor(text, output); });
-  }
-
-  function searchFor(text, output) {
-    var hit = localMatch(text);
-    if (hit) {
-      state.map.flyTo([hit.item.lat, hit.item.lon], hit.zoom);
-      output.textContent = hit.item.name;
-      return;
-    }
-    request(config().urls.geocode, { method: "POST", body: { address: text } }).then(function (answer) {
-      var point = answer.ok ? findPoint(answer.body) : null;
-      var candidates = (answer.ok && answer.body && answer.body.candidates) || [];
-      if (!point && candidates.length) {  // unresolved: let the user pick, never guess
-        output.innerHTML = "请选择：";
-        candidates.slice(0, 5).forEach(function (c) {
-          var link = L.DomUtil.create("a", "onemap-candidate", output);
-          link.href = "#";
-          link.textContent = c.full_text;
-          link.addEventListener("click", function (e) {
-            e.preventDefault();
-            state.map.flyTo([c.lat, c.lon], 17);
-            L.popup().setLatLng([c.lat, c.lon]).setContent(escapeHtml(c.full_text)).openOn(state.map);
-          });
-        });
-        return;
+    request(config().urls.search + "?limit=8&q=" + encodeURIComponent(text)).then(function (answer) {
+      if (!answer.ok) { output.innerHTML = "搜索：" + why(answer); return; }
+      var hits = (answer.body.areas || []).concat(answer.body.addresses || []);
+      if (!hits.length) { output.textContent = "未找到匹配的区划或标准地址"; return; }
+      var exact = hits.filter(function (h) { return h.name === text; })[0];
+      // 百福弄社区 names 百福弄社区居委会: one area starting with the text at the outermost
+      // level it reaches (its grids come later) is what was meant.
+      var starts = (answer.body.areas || []).filter(function (h) { return h.name.indexOf(text) === 0; });
+      if (!exact && starts.length && (starts.length === 1 || starts[0].level !== starts[1].level)) {
+        exact = starts[0];
       }
-      if (!point) {
-        output.innerHTML = answer.ok ? "未找到匹配的标准地址" : "地址搜索：" + why(answer);
-        return;
-      }
-      var label = (answer.body.full_text || (answer.body.address && answer.body.address.full_text) ||
-        answer.body.normalized || text);
-      state.map.flyTo(point, 17);
-      L.popup().setLatLng(point).setContent(escapeHtml(label)).openOn(state.map);
-      output.textContent = answer.body.resolved === false ? "可信度不足，显示最可能的结果" : "";
+      if (exact || hits.length === 1) { showHit(exact || hits[0], output); return; }
+      output.innerHTML = "请选择：";
+      hits.slice(0, 8).forEach(function (hit) {
+        var link = L.DomUtil.create("a", "onemap-candidate", output);
+        link.href = "#";
+        link.textContent = hit.name;
+        link.addEventListener("click", function (e) { e.preventDefault(); showHit(hit, output); });
+      });
     });
   }
 
@@ -464,7 +440,7 @@
     state.version = cfg.version;
     var map = state.map;
     state.labelsRoot = L.layerGroup().addTo(map);
-    ["district", "street", "community"].forEach(function (level) {
+    LABEL_LEVELS.forEach(function (level) {
       state.labels[level] = L.layerGroup().addTo(state.labelsRoot);
     });
     var control = handles.control;
@@ -487,11 +463,17 @@
       loadReports();
       if (handles.choropleth && map.hasLayer(handles.choropleth)) { loadStats(); }
     }, cfg.refresh_s * 1000);
+    if (window.onemapLeaders) { window.onemapLeaders.start(state); }
     document.body.setAttribute("data-onemap-ready", "true");
   }
 
   window.onemap = {
     start: start,
+    request: request,
+    escapeHtml: escapeHtml,
+    why: why,
+    config: config,
+    jumpTo: jumpTo,
     fetchOptions: fetchOptions,
     gridStyle: gridStyle,
     choroplethStyle: choroplethStyle,

@@ -74,3 +74,23 @@ def test_demo_keeps_its_data_and_key_in_the_data_dir(demo: tuple[str, str, Path]
     assert (data_dir / "onemap.db").exists()
     assert (data_dir / "demo-admin.key").read_text("utf-8").strip() == admin_key
     assert httpx.get(f"{base}/v1/areas?level=district").status_code == 401
+
+
+def test_demo_adds_its_layers_and_reports_once_serving(demo: tuple[str, str, Path]) -> None:
+    base, admin_key, _ = demo
+    headers = {"X-API-Key": admin_key}
+    deadline = time.monotonic() + 300
+    layers: list[str] = []
+    while time.monotonic() < deadline:
+        layers = [
+            x["name"] for x in httpx.get(f"{base}/v1/layers", headers=headers).json()["layers"]
+        ]
+        if (
+            len(layers) == 5
+            and httpx.get(f"{base}/v1/reports?limit=1", headers=headers).json()["total"]
+        ):
+            break
+        time.sleep(2)
+    assert sorted(layers) == ["buildings", "enterprises", "hydrants", "manholes", "street_lamps"]
+    headline = httpx.get(f"{base}/v1/stats/dashboard", headers=headers).json()["headline"]
+    assert headline["open"] > 0

@@ -1,0 +1,5 @@
+"""Thematic layers over HTTP (registry, imports, features, tiles, OGC collections)."""
+
+from api.layers import ogc, router
+
+__all__ = ["ogc", "router"]
